@@ -1,0 +1,125 @@
+"""The JSON API root (/api/v1): token auth, and errors that always name the field, never a 500."""
+
+import logging
+
+from django.http import Http404
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import HttpBearer, django_auth
+
+from anmin.core.errors import ActionError
+from anmin.org.models import ApiToken
+
+log = logging.getLogger(__name__)
+
+
+class BearerToken(HttpBearer):
+    def authenticate(self, request, token):
+        officer = ApiToken.authenticate(token)
+        if officer is not None:
+            request.user = officer
+        return officer
+
+
+api = NinjaAPI(
+    title="Anmin API",
+    version="1",
+    description="安民 智慧公安一体化平台 API。认证：Authorization: Bearer <token>（anmin token create USERNAME）。",
+    auth=[BearerToken(), django_auth],
+    urls_namespace="api",
+    openapi_url="/openapi.json",
+    docs_url="/docs",
+)
+
+
+def error_body(items: list[dict]) -> dict:
+    return {"detail": items}
+
+
+def _field_of(loc) -> str | None:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "payload", "data", "form")]
+    return ".".join(parts) or None
+
+
+_MESSAGES = {
+    "missing": "必填",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "string_type": "应为文本",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "list_type": "应为数组",
+    "json_invalid": "不是有效的 JSON",
+    "model_attributes_type": "应为 JSON 对象",
+    "datetime_from_date_parsing": "应为 ISO 8601 时间",
+    "datetime_parsing": "应为 ISO 8601 时间",
+    "datetime_type": "应为 ISO 8601 时间",
+    "finite_number": "应为有限数字",
+}
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request, exc: ValidationError):
+    items = []
+    for err in exc.errors:
+        field = _field_of(err.get("loc", ()))
+        message = _MESSAGES.get(err.get("type", ""), err.get("msg", "无效"))
+        items.append({"field": field, "message": f"{field}: {message}" if field else message, "code": err.get("type")})
+    return api.create_response(request, error_body(items), status=422)
+
+
+@api.exception_handler(ActionError)
+def on_action_error(request, exc: ActionError):
+    return api.create_response(request, error_body([exc.as_dict()]), status=exc.status)
+
+
+@api.exception_handler(Http404)
+def on_not_found(request, exc):
+    return api.create_response(
+        request,
+        error_body([{"field": None, "message": "对象不存在或无权查看", "code": "not_found"}]),
+        status=404,
+    )
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthorized(request, exc):
+    return api.create_response(
+        request,
+        error_body(
+            [
+                {
+                    "field": "Authorization",
+                    "message": "需要有效的令牌：Authorization: Bearer <token>",
+                    "code": "unauthorized",
+                }
+            ]
+        ),
+        status=401,
+    )
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request, exc: HttpError):
+    return api.create_response(
+        request,
+        error_body([{"field": None, "message": str(exc), "code": "http_error"}]),
+        status=exc.status_code,
+    )
+
+
+from anmin.dispatch.api import router as dispatch_router  # noqa: E402
+from anmin.incidents.api import router as incidents_router  # noqa: E402
+
+api.add_router("/", incidents_router)
+api.add_router("/", dispatch_router)
+
+
+def openapi_json(request):
+    """The OpenAPI document at /api/openapi.json (also served by ninja at /api/v1/openapi.json)."""
+    from django.http import JsonResponse
+
+    return JsonResponse(api.get_openapi_schema(path_prefix="/api/v1/"), json_dumps_params={"ensure_ascii": False})

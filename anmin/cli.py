@@ -1,0 +1,22 @@
+"""The `anmin` console command: Django's management commands under one name.
+
+anmin demo [--no-serve]     migrate, load the demo city if empty, serve, print the demo logins
+anmin serve [--host --port] production ASGI server (HTTP + WebSocket)
+anmin token create USERNAME print a new API token
+anmin bench NAME [--json]   benchmarks
+anmin migrate / createsuperuser / … any Django management command
+"""
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anmin.settings")
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["anmin", *(sys.argv[1:] if argv is None else argv)])
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,106 @@
+"""`anmin bench NAME [--json]`: run one of the benchmarks in `anmin.bench.BENCHMARKS`."""
+
+import argparse
+import inspect
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+
+from anmin.bench import BENCHMARKS, BenchError, Result
+
+#: Command-line options that are passed to a benchmark, if its signature accepts them.
+BENCH_OPTIONS = ("units", "incidents", "requests", "concurrency", "database_url")
+
+
+def positive_int(value: str) -> int:
+    """argparse type: an integer ≥ 1 (a benchmark of zero units or requests measures nothing)."""
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}")
+    return number
+
+
+def _format(value: Any) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float):
+        return f"{value:,.3f}" if value < 1000 else f"{value:,.1f}"
+    if isinstance(value, int):
+        # Thousands separators only where they help: "10,000 incidents" but "seed 2026".
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    return str(value)
+
+
+def render_table(result: Result) -> str:
+    """A readable report: machine and parameters, one block of metrics per section, the targets."""
+    lines = [f"bench {result['bench']}"]
+    lines.append("  machine: " + ", ".join(f"{k} {_format(v)}" for k, v in result["machine"].items()))
+    lines.append("  params:  " + ", ".join(f"{k} {_format(v)}" for k, v in result["params"].items()))
+    for section, metrics in result["results"].items():
+        lines.append("")
+        lines.append(section)
+        width = max((len(k) for k in metrics), default=0)
+        for key, value in metrics.items():
+            if isinstance(value, dict | list):
+                value = json.dumps(value, ensure_ascii=False)
+            lines.append(f"  {key:<{width}}  {_format(value)}")
+    lines.append("")
+    lines.append("targets")
+    for t in result["targets"]:
+        mark = "✓ met" if t["met"] else "✗ MISSED"
+        lines.append(f"  {mark:<8}  {t['name']}  (measured {_format(t['value'])})")
+    return "\n".join(lines)
+
+
+class Command(BaseCommand):
+    help = (
+        "Benchmarks: `anmin bench dispatch` (警力推荐 ranking, 1,000 units × 10,000 incidents) and "
+        "`anmin bench api` (接警 API under 20 concurrent clients against a real `anmin serve`, and "
+        "create-to-board WebSocket latency). Prints a table, or one JSON object with --json."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("name", help=f"benchmark to run: {', '.join(sorted(BENCHMARKS))}")
+        parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+        dispatch = parser.add_argument_group("bench dispatch")
+        dispatch.add_argument("--units", type=positive_int, help="units to rank (default 1000)")
+        dispatch.add_argument("--incidents", type=positive_int, help="incidents to rank for (default 10000)")
+        api = parser.add_argument_group("bench api")
+        api.add_argument("--requests", type=positive_int, help="measured create requests (default 2000)")
+        api.add_argument("--concurrency", type=positive_int, help="concurrent clients (default 20)")
+        api.add_argument(
+            "--database-url",
+            help="benchmark against this database instead of a temporary SQLite file; "
+            "it gets the demo city if empty and keeps the incidents the benchmark creates",
+        )
+
+    def handle(self, *args: Any, name: str, json: bool, **options: Any) -> None:
+        bench = BENCHMARKS.get(name)
+        if bench is None:
+            raise CommandError(f"unknown benchmark {name!r}; valid names: {', '.join(sorted(BENCHMARKS))}")
+        accepted = inspect.signature(bench).parameters
+        kwargs = {}
+        for option in BENCH_OPTIONS:
+            if options.get(option) is None:
+                continue
+            if option not in accepted:
+                flag = "--" + option.replace("_", "-")
+                raise CommandError(f"{flag} does not apply to bench {name}")
+            kwargs[option] = options[option]
+        try:
+            result = bench(**kwargs)
+        except BenchError as exc:
+            raise CommandError(f"bench {name} failed: {exc}") from exc
+        if json:
+            self.stdout.write(_dumps(result))
+        else:
+            self.stdout.write(render_table(result))
+
+
+def _dumps(result: Result) -> str:
+    # A module-level helper because `handle` receives the --json flag under the name `json`.
+    return json.dumps(result, ensure_ascii=False)

@@ -1,0 +1,39 @@
+import os
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+
+
+class Command(BaseCommand):
+    help = "Serve Anmin (HTTP and WebSocket) with uvicorn, a production-grade ASGI server."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
+        parser.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=1,
+            help="worker processes; more than one needs REDIS_URL so all workers share the live channel",
+        )
+
+    def handle(self, *args, host, port, workers, **options):
+        import uvicorn
+
+        if not 0 < port < 65536:
+            raise CommandError(f"--port must be between 1 and 65535, got {port}")
+        if workers < 1:
+            raise CommandError("--workers must be at least 1")
+        if workers > 1 and not settings.REDIS_URL:
+            raise CommandError("--workers > 1 needs REDIS_URL: the in-memory channel layer lives in one process")
+        self.stdout.write(f"Anmin serving on http://{host}:{port}/ (Ctrl+C to stop)")
+        uvicorn.run(
+            "anmin.asgi:application",
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=os.environ.get("LOG_LEVEL", "warning").lower(),
+            access_log=False,
+            ws="websockets-sansio",
+            lifespan="off",
+        )

@@ -1,0 +1,44 @@
+"""The live channel: every open console (board, phone page) hears of changes within its scope."""
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from anmin.org.models import Organization
+
+
+@database_sync_to_async
+def groups_for(user) -> list[str]:
+    if user.sees_everything:
+        root = Organization.objects.filter(parent__isnull=True).order_by("id").values_list("id", flat=True).first()
+        groups = [f"org-{root}"] if root else []
+    else:
+        groups = [f"org-{user.organization_id}"] if user.organization_id else []
+    groups += [f"unit-{pk}" for pk in user.units.values_list("pk", flat=True)]
+    return groups
+
+
+class LiveConsumer(AsyncJsonWebsocketConsumer):
+    """Joins the groups of the user's organization (the bureau's for the command centre) and of the
+    units they crew; forwards each event notice. Notices carry only kind and id: the page then
+    fetches what changed through the normal, scoped views."""
+
+    async def connect(self):
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=4401)
+            return
+        self.groups_joined = await groups_for(user)
+        for group in self.groups_joined:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        for group in getattr(self, "groups_joined", []):
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content, **kwargs):
+        if content.get("type") == "ping":
+            await self.send_json({"type": "pong"})
+
+    async def anmin_event(self, event):
+        await self.send_json({k: v for k, v in event.items() if k != "type"} | {"type": "event"})

@@ -1,0 +1,286 @@
+"""Actions on incidents at intake: receiving a 110 call, or merging a repeat call into an open incident."""
+
+import math
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anmin.core.actions import Action
+from anmin.core.errors import ActionError, Denied
+from anmin.core.events import publish
+from anmin.core.models import append_audit
+from anmin.geo.coords import distance_m
+from anmin.geo.models import GridCell
+from anmin.incidents.models import Category, DailySequence, Incident, IncidentEvent
+from anmin.org.models import Organization
+
+MAX_ADDRESS = 200
+MAX_DESCRIPTION = 2000
+MAX_PHONE = 20
+MAX_NAME = 30
+
+
+def incident_groups(incident: Incident, extra_org_paths: list[str] = ()) -> set[str]:
+    """Channels groups that must hear of a change: every organization above the station and above
+    each unit sent to it (a branch console sees its stations' incidents)."""
+    paths = [incident.station.path, *extra_org_paths]
+    paths += list(incident.assignments.values_list("unit__organization__path", flat=True))
+    groups = set()
+    for path in paths:
+        groups.update(f"org-{part}" for part in path.strip("/").split("/") if part)
+    return groups
+
+
+def publish_incident(incident: Incident, **extra) -> None:
+    publish(incident_groups(incident), {"kind": "incident", "id": incident.pk, **extra})
+
+
+def record(incident: Incident, kind: str, by=None, *, unit_label: str = "", detail: str = "", at=None):
+    return IncidentEvent.objects.create(
+        incident=incident,
+        kind=kind,
+        at=at or timezone.now(),
+        actor=by if getattr(by, "pk", None) else None,
+        unit_label=unit_label,
+        detail=detail[:500],
+    )
+
+
+def bureau_code() -> str:
+    """Six-digit division code of the bureau (the root of the unit tree), e.g. 131100."""
+    root = Organization.objects.filter(parent__isnull=True).order_by("id").values_list("code", flat=True).first()
+    if root is None:
+        raise ActionError(_("尚未配置市局（组织机构根节点）"), field=None, code="not_configured")
+    return root[:6]
+
+
+def next_number(received_at: datetime) -> str:
+    """Next 接警单号 of the bureau for the local day of `received_at`; call inside a transaction."""
+    code = bureau_code()
+    day = timezone.localtime(received_at).date()
+    seq, _created = DailySequence.objects.get_or_create(bureau_code=code, day=day)
+    # The UPDATE takes the row lock, so concurrent intakes get consecutive numbers, never the same one.
+    DailySequence.objects.filter(pk=seq.pk).update(last=F("last") + 1)
+    last = DailySequence.objects.values_list("last", flat=True).get(pk=seq.pk)
+    return f"{code}-{day:%Y%m%d}-{last:06d}"
+
+
+@dataclass
+class CallData:
+    category: Category
+    lat: float
+    lon: float
+    cell: GridCell
+    address: str
+    caller_phone: str
+    caller_name: str
+    description: str
+    priority: int
+
+
+def _text(raw: dict, field: str, limit: int, *, required: bool = False, label: str = "") -> str:
+    value = raw.get(field)
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ActionError(_("%(label)s应为文本") % {"label": label}, field=field)
+    value = value.strip()
+    if required and not value:
+        raise ActionError(_("请填写%(label)s") % {"label": label}, field=field, code="required")
+    if len(value) > limit:
+        raise ActionError(
+            _("%(label)s不能超过 %(limit)s 个字") % {"label": label, "limit": limit},
+            field=field,
+            code="too_long",
+        )
+    if "\x00" in value:
+        raise ActionError(_("%(label)s含有非法字符") % {"label": label}, field=field)
+    return value
+
+
+def _number(raw: dict, field: str, label: str, low: float, high: float) -> float:
+    value = raw.get(field)
+    if value is None or value == "":
+        raise ActionError(_("请填写%(label)s（可在地图上点选位置）") % {"label": label}, field=field, code="required")
+    if isinstance(value, bool):
+        raise ActionError(_("%(label)s应为数字") % {"label": label}, field=field)
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ActionError(_("%(label)s应为数字") % {"label": label}, field=field) from None
+    if not math.isfinite(number) or not low <= number <= high:
+        raise ActionError(
+            _("%(label)s应在 %(low)s 到 %(high)s 之间") % {"label": label, "low": low, "high": high},
+            field=field,
+            code="out_of_range",
+        )
+    return number
+
+
+def clean_call(raw: dict) -> CallData:
+    """Validate an intake from any entry point (form, API, import); raise ActionError naming the field."""
+    code = raw.get("category")
+    if not isinstance(code, str) or not code.strip():
+        raise ActionError(_("请选择警情类别"), field="category", code="required")
+    category = Category.objects.filter(code=code.strip(), active=True).first()
+    if category is None:
+        raise ActionError(_("未知的警情类别代码：%(code)s") % {"code": code[:20]}, field="category", code="unknown")
+    lat = _number(raw, "lat", _("纬度"), -90, 90)
+    lon = _number(raw, "lon", _("经度"), -180, 180)
+    cell = GridCell.locate(lat, lon)
+    if cell is None:
+        raise ActionError(_("该位置不在本市网格范围内，请核对坐标"), field="lat", code="outside_city")
+    phone = _text(raw, "caller_phone", MAX_PHONE, label=_("报警电话"))
+    if phone and not phone.replace("-", "").replace("+", "").isdigit():
+        raise ActionError(_("报警电话只能包含数字"), field="caller_phone")
+    priority = raw.get("priority")
+    if priority in (None, ""):
+        priority = Incident.Priority.URGENT if category.serious_violence else Incident.Priority.NORMAL
+    if isinstance(priority, bool):
+        raise ActionError(_("等级应为 1、2 或 3"), field="priority")
+    try:
+        priority = int(priority)
+    except (TypeError, ValueError):
+        raise ActionError(_("等级应为 1、2 或 3"), field="priority") from None
+    if priority not in (1, 2, 3):
+        raise ActionError(_("等级应为 1、2 或 3"), field="priority", code="out_of_range")
+    return CallData(
+        category=category,
+        lat=lat,
+        lon=lon,
+        cell=cell,
+        address=_text(raw, "address", MAX_ADDRESS, required=True, label=_("地址")),
+        caller_phone=phone,
+        caller_name=_text(raw, "caller_name", MAX_NAME, label=_("报警人")),
+        description=_text(raw, "description", MAX_DESCRIPTION, label=_("简要警情")),
+        priority=priority,
+    )
+
+
+def find_repeat_calls(category: Category, lat: float, lon: float, now=None) -> list[Incident]:
+    """Open incidents of the same category near the same place in the last minutes (重复报警)."""
+    now = now or timezone.now()
+    since = now - timedelta(minutes=settings.REPEAT_CALL_MINUTES)
+    radius = settings.REPEAT_CALL_METERS
+    dlat = radius / 111_000
+    dlon = radius / (111_000 * max(0.1, math.cos(math.radians(lat))))
+    candidates = (
+        Incident.objects.open()
+        .filter(
+            category=category,
+            received_at__gte=since,
+            lat__range=(lat - dlat, lat + dlat),
+            lon__range=(lon - dlon, lon + dlon),
+        )
+        .select_related("category", "station")
+        .order_by("-received_at")[:5]
+    )
+    return [i for i in candidates if distance_m(lat, lon, i.lat, i.lon) <= radius]
+
+
+class ReceiveCall(Action):
+    """接警: a call-taker records a 110 call. It becomes an incident in its grid cell and jurisdiction,
+    with the arrival target of that cell — or, for a repeat call, is merged into the open incident.
+
+    `merge_into` merges into that incident; `force_new` records a new incident even though a repeat
+    candidate exists. Without either, a repeat candidate raises RepeatCall so the call-taker chooses.
+    """
+
+    def __init__(self, *, by, data: dict, merge_into: Incident | None = None, force_new: bool = False, at=None):
+        self.by = by
+        self.raw = data
+        self.merge_into = merge_into
+        self.force_new = force_new
+        self.at = at
+
+    def check(self):
+        if not (self.by and self.by.is_authenticated and self.by.can_command):
+            raise Denied(_("只有接警员、指挥员可以接警"))
+        if (
+            self.merge_into is not None
+            and not Incident.objects.visible_to(self.by).filter(pk=self.merge_into.pk).exists()
+        ):
+            raise Denied(_("无权操作该警情"), field="merge_into")
+
+    def run(self) -> tuple[Incident, bool]:
+        call = clean_call(self.raw)
+        now = self.at or timezone.now()
+        if self.merge_into is not None:
+            return self._merge(self.merge_into, call), False
+        if not self.force_new:
+            repeats = find_repeat_calls(call.category, call.lat, call.lon, now)
+            if repeats:
+                raise RepeatCall(repeats)
+        minutes = call.cell.arrival_minutes()
+        incident = Incident.objects.create(
+            number=next_number(now),
+            received_at=now,
+            category=call.category,
+            priority=call.priority,
+            caller_phone=call.caller_phone,
+            caller_name=call.caller_name,
+            address=call.address,
+            lat=call.lat,
+            lon=call.lon,
+            description=call.description,
+            grid_cell=call.cell,
+            station=call.cell.jurisdiction,
+            area_type=call.cell.area_type,
+            target_minutes=minutes,
+            arrival_due_at=now + timedelta(minutes=minutes),
+            received_by=self.by,
+        )
+        record(
+            incident,
+            IncidentEvent.Kind.RECEIVED,
+            self.by,
+            at=now,
+            detail=f"{call.category.name} {call.address}",
+        )
+        append_audit(
+            actor=self.by,
+            action="incident.receive",
+            obj=incident,
+            data={
+                "number": incident.number,
+                "category": call.category.code,
+                "station": incident.station.code,
+            },
+        )
+        publish_incident(incident, event="received")
+        return incident, True
+
+    def _merge(self, incident: Incident, call: CallData) -> Incident:
+        if not incident.is_open:
+            raise ActionError(_("该警情已结束，不能合并"), field="merge_into", code="closed")
+        Incident.objects.filter(pk=incident.pk).update(call_count=F("call_count") + 1)
+        incident.refresh_from_db()
+        detail = _("来电 %(phone)s：%(text)s") % {
+            "phone": call.caller_phone or "-",
+            "text": call.description[:200],
+        }
+        record(incident, IncidentEvent.Kind.REPEAT_CALL, self.by, detail=detail)
+        append_audit(actor=self.by, action="incident.merge_call", obj=incident, data={"phone": call.caller_phone})
+        publish_incident(incident, event="repeat_call")
+        return incident
+
+
+class RepeatCall(ActionError):  # noqa: N818 - it is an outcome the call-taker acts on, not a failure
+    """A repeat call was detected: offer merging into one of `candidates` instead of a new incident."""
+
+    status = 409
+
+    def __init__(self, candidates: list[Incident]):
+        first = candidates[0]
+        super().__init__(
+            _("%(minutes)s 分钟内同一地点已有同类警情 %(number)s，是否合并？")
+            % {"minutes": settings.REPEAT_CALL_MINUTES, "number": first.number},
+            field="merge_into",
+            code="repeat_call",
+            extra={"candidates": [{"id": c.pk, "number": c.number, "address": c.address} for c in candidates]},
+        )
+        self.candidates = candidates

@@ -1,0 +1,206 @@
+"""API for incidents and the category code table."""
+
+from datetime import datetime
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema
+
+from anmin.core.errors import ActionError
+from anmin.core.masking import mask_phone
+from anmin.incidents.actions import ReceiveCall
+from anmin.incidents.models import Category, Incident
+
+router = Router(tags=["incidents"])
+
+
+class StationOut(Schema):
+    code: str
+    name: str
+
+
+class EventOut(Schema):
+    kind: str
+    label: str
+    at: datetime
+    actor: str | None
+    unit: str
+    detail: str
+
+
+class IncidentIn(Schema):
+    category: str = Field(..., description="警情类别代码，见 GET /categories", max_length=20)
+    lat: float = Field(..., description="纬度 (WGS-84)")
+    lon: float = Field(..., description="经度 (WGS-84)")
+    address: str = Field(..., max_length=2000)
+    caller_phone: str = Field("", max_length=200)
+    caller_name: str = Field("", max_length=200)
+    description: str = Field("", max_length=20000)
+    priority: int | None = Field(None, description="1 紧急、2 较急、3 一般；默认按类别")
+    merge_into: int | None = Field(None, description="合并到此警情（重复报警）")
+    force_new: bool = Field(False, description="即使有重复报警也新建警情")
+
+
+class IncidentOut(Schema):
+    id: int
+    number: str
+    received_at: datetime
+    category: str
+    category_name: str
+    klass: str
+    serious_violence: bool
+    priority: int
+    address: str
+    lat: float
+    lon: float
+    caller_phone: str
+    description: str
+    grid_cell: str
+    area_type: str
+    station: StationOut
+    status: str
+    status_label: str
+    target_minutes: int
+    arrival_due_at: datetime
+    overdue: bool
+    call_count: int
+
+
+class AssignmentOut(Schema):
+    unit_id: int
+    callsign: str
+    dispatched_at: datetime
+    en_route_at: datetime | None
+    arrived_at: datetime | None
+    resolved_at: datetime | None
+    closed_at: datetime | None
+    result: str
+    result_text: str
+
+
+class IncidentDetailOut(IncidentOut):
+    timeline: list[EventOut]
+    assignments: list[AssignmentOut]
+
+
+class CategoryOut(Schema):
+    code: str
+    name: str
+    klass: str = Field(..., alias="class")
+    class_label: str
+    parent: str | None
+    serious_violence: bool
+
+
+def incident_out(incident: Incident, *, full_phone: bool = False) -> dict:
+    return {
+        "id": incident.pk,
+        "number": incident.number,
+        "received_at": incident.received_at,
+        "category": incident.category.code,
+        "category_name": incident.category.name,
+        "klass": incident.category.klass,
+        "serious_violence": incident.category.serious_violence,
+        "priority": incident.priority,
+        "address": incident.address,
+        "lat": incident.lat,
+        "lon": incident.lon,
+        "caller_phone": incident.caller_phone if full_phone else mask_phone(incident.caller_phone),
+        "description": incident.description,
+        "grid_cell": incident.grid_cell_id,
+        "area_type": incident.area_type,
+        "station": {"code": incident.station.code, "name": incident.station.name},
+        "status": incident.status,
+        "status_label": incident.get_status_display(),
+        "target_minutes": incident.target_minutes,
+        "arrival_due_at": incident.arrival_due_at,
+        "overdue": incident.is_overdue(),
+        "call_count": incident.call_count,
+    }
+
+
+def incident_detail(incident: Incident) -> dict:
+    data = incident_out(incident, full_phone=True)
+    data["timeline"] = [
+        {
+            "kind": e.kind,
+            "label": e.get_kind_display(),
+            "at": e.at,
+            "actor": e.actor.audit_label if e.actor else None,
+            "unit": e.unit_label,
+            "detail": e.detail,
+        }
+        for e in incident.events.select_related("actor")
+    ]
+    data["assignments"] = [
+        {
+            "unit_id": a.unit_id,
+            "callsign": a.unit.callsign,
+            "dispatched_at": a.dispatched_at,
+            "en_route_at": a.en_route_at,
+            "arrived_at": a.arrived_at,
+            "resolved_at": a.resolved_at,
+            "closed_at": a.closed_at,
+            "result": a.result,
+            "result_text": a.result_text,
+        }
+        for a in incident.assignments.select_related("unit")
+    ]
+    return data
+
+
+def visible_incident(request, incident_id: int) -> Incident:
+    qs = Incident.objects.visible_to(request.user).select_related("category", "station")
+    return get_object_or_404(qs, pk=incident_id)
+
+
+@router.post("/incidents", response={201: IncidentDetailOut, 200: IncidentDetailOut}, summary="接警：新建警情")
+def create_incident(request, payload: IncidentIn):
+    data = payload.dict()
+    merge_into = data.pop("merge_into")
+    force_new = data.pop("force_new")
+    target = None
+    if merge_into is not None:
+        target = Incident.objects.visible_to(request.user).filter(pk=merge_into).first()
+        if target is None:
+            raise ActionError("要合并的警情不存在或无权查看", field="merge_into", code="not_found")
+    incident, created = ReceiveCall(by=request.user, data=data, merge_into=target, force_new=force_new).execute()
+    incident = Incident.objects.select_related("category", "station").get(pk=incident.pk)
+    return (201 if created else 200), incident_detail(incident)
+
+
+class IncidentFilter(Schema):
+    status: Incident.Status | None = None
+    since: datetime | None = Field(None, description="只列出此时间之后接警的")
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+@router.get("/incidents", response=list[IncidentOut], summary="警情列表")
+def list_incidents(request, filters: Query[IncidentFilter]):
+    qs = Incident.objects.visible_to(request.user).select_related("category", "station")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.since:
+        qs = qs.filter(received_at__gte=filters.since)
+    qs = qs.order_by("-received_at", "-id")[filters.offset : filters.offset + filters.limit]
+    return [incident_out(i) for i in qs]
+
+
+@router.get("/incidents/{incident_id}", response=IncidentDetailOut, summary="警情详情（含时间轴）")
+def get_incident(request, incident_id: int):
+    return incident_detail(visible_incident(request, incident_id))
+
+
+@router.get("/categories", response=list[CategoryOut], summary="警情类别代码表", by_alias=True)
+def list_categories(request):
+    return [
+        {
+            "code": c.code,
+            "name": c.name,
+            "class": c.klass,
+            "class_label": c.get_klass_display(),
+            "parent": c.parent.code if c.parent else None,
+            "serious_violence": c.serious_violence,
+        }
+        for c in Category.objects.filter(active=True).select_related("parent")
+    ]

@@ -1,0 +1,244 @@
+"""The unit tree (组织机构), officers (民警) and their roles, API tokens."""
+
+import hashlib
+import secrets
+
+from django.contrib.auth.models import AbstractUser, UserManager
+from django.core.validators import RegexValidator
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+phone_validator = RegexValidator(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{3,8})$", _("请输入有效的电话号码"))
+
+
+class OrganizationQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Organizations in the user's subtree; the whole tree for the command centre."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.sees_everything:
+            return self
+        if user.organization_id is None:
+            return self.none()
+        return self.filter(path__startswith=user.organization.path)
+
+
+class Organization(models.Model):
+    """A node of the unit tree: 市局 › 分局/县局 › 派出所 › 警务站, plus 特警、巡警、交警 units.
+
+    `code` is the 12-digit organization code built on the GB/T 2260 division code of the area the
+    unit serves (first six digits). `path` holds the ids from the root ("/1/4/17/") so a subtree is
+    one indexed prefix query.
+    """
+
+    class Kind(models.TextChoices):
+        BUREAU = "bureau", _("市局")
+        COMMAND = "command", _("指挥中心")
+        BRANCH = "branch", _("分局/县局")
+        STATION = "station", _("派出所")
+        POST = "post", _("警务站")
+        SWAT = "swat", _("特警")
+        PATROL = "patrol", _("巡警")
+        TRAFFIC = "traffic", _("交警")
+
+    code = models.CharField(
+        _("机构代码"),
+        max_length=12,
+        unique=True,
+        validators=[RegexValidator(r"^\d{12}$", _("机构代码为12位数字"))],
+    )
+    name = models.CharField(_("名称"), max_length=60)
+    short_name = models.CharField(_("简称"), max_length=30, blank=True)
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    parent = models.ForeignKey(
+        "self",
+        verbose_name=_("上级单位"),
+        null=True,
+        blank=True,
+        related_name="children",
+        on_delete=models.PROTECT,
+    )
+    division_code = models.CharField(
+        _("行政区划代码"), max_length=6, validators=[RegexValidator(r"^\d{6}$", _("行政区划代码为6位数字"))]
+    )
+    path = models.CharField(_("路径"), max_length=200, db_index=True, editable=False, default="")
+    commands_all = models.BooleanField(
+        _("全局指挥"), default=False, help_text=_("市局指挥中心：可查看并调度全市警力（扁平化指挥）")
+    )
+    phone = models.CharField(_("值班电话"), max_length=20, blank=True)
+
+    objects = OrganizationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["code"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def label(self) -> str:
+        return self.short_name or self.name
+
+    def save(self, *args, **kwargs):
+        old_path = self.path
+        with transaction.atomic():
+            if self.pk is None:
+                super().save(*args, **kwargs)
+                kwargs.pop("force_insert", None)
+            self.path = (self.parent.path if self.parent_id else "/") + f"{self.pk}/"
+            super().save(*args, **kwargs)
+            if old_path and old_path != self.path:
+                # Moved in the tree: every descendant's path changes with it.
+                for child in Organization.objects.filter(path__startswith=old_path).exclude(pk=self.pk):
+                    child.path = self.path + child.path[len(old_path) :]
+                    super(Organization, child).save(update_fields=["path"])
+
+    def ancestors_and_self_ids(self) -> list[int]:
+        return [int(part) for part in self.path.strip("/").split("/") if part]
+
+    def station(self):
+        """The 派出所 this unit belongs to (itself, or the parent of a 警务站)."""
+        node = self
+        while node is not None and node.kind != self.Kind.STATION:
+            node = node.parent
+        return node
+
+
+class Role(models.TextChoices):
+    DISPATCHER = "dispatcher", _("接警员/指挥员")
+    PATROL = "patrol", _("巡逻民警")
+    STATION = "station", _("派出所民警")
+    LEGAL = "legal", _("法制监督员")
+    STATISTICIAN = "statistician", _("内勤统计员")
+    TRAFFIC = "traffic", _("交通民警")
+    LEADER = "leader", _("领导")
+    ADMIN = "admin", _("系统管理员")
+
+
+#: Roles that may take calls and dispatch units within what they can see.
+COMMAND_ROLES = {Role.DISPATCHER, Role.LEADER, Role.ADMIN, Role.STATION}
+
+
+class OfficerManager(UserManager):
+    def visible_to(self, user):
+        orgs = Organization.objects.visible_to(user)
+        return self.get_queryset().filter(organization__in=orgs)
+
+
+class Officer(AbstractUser):
+    """A police officer (民警) — also the login account. Officers without a login have no usable password."""
+
+    class Rank(models.TextChoices):
+        NONE = "", _("无")
+        SUPERINTENDENT_2 = "2su", _("二级警监")
+        SUPERINTENDENT_3 = "3su", _("三级警监")
+        INSPECTOR_1 = "1in", _("一级警督")
+        INSPECTOR_2 = "2in", _("二级警督")
+        INSPECTOR_3 = "3in", _("三级警督")
+        SERGEANT_1 = "1se", _("一级警司")
+        SERGEANT_2 = "2se", _("二级警司")
+        SERGEANT_3 = "3se", _("三级警司")
+        CONSTABLE_1 = "1co", _("一级警员")
+        CONSTABLE_2 = "2co", _("二级警员")
+
+    badge_number = models.CharField(
+        _("警号"),
+        max_length=10,
+        unique=True,
+        null=True,
+        blank=True,
+        validators=[RegexValidator(r"^\d{6}$", _("警号为6位数字"))],
+    )
+    full_name = models.CharField(_("姓名"), max_length=30, blank=True)
+    rank = models.CharField(_("警衔"), max_length=3, choices=Rank.choices, blank=True, default="")
+    phone = models.CharField(_("手机"), max_length=20, blank=True, validators=[phone_validator])
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("所属单位"),
+        null=True,
+        blank=True,
+        related_name="officers",
+        on_delete=models.PROTECT,
+    )
+    role = models.CharField(_("角色"), max_length=12, choices=Role.choices, default=Role.STATION)
+    failed_logins = models.PositiveSmallIntegerField(_("连续登录失败次数"), default=0, editable=False)
+    locked_until = models.DateTimeField(_("锁定至"), null=True, blank=True)
+
+    objects = OfficerManager()
+
+    class Meta:
+        verbose_name = _("民警")
+        verbose_name_plural = _("民警")
+        ordering = ["badge_number", "username"]
+
+    def __str__(self):
+        name = self.full_name or self.username
+        return f"{name}（{self.badge_number}）" if self.badge_number else name
+
+    @property
+    def audit_label(self) -> str:
+        return self.badge_number or self.username
+
+    @property
+    def sees_everything(self) -> bool:
+        """The bureau and its command centre see and command everything (扁平化指挥)."""
+        if self.is_superuser:
+            return True
+        org = self.organization
+        return org is not None and (org.commands_all or org.parent_id is None)
+
+    @property
+    def can_command(self) -> bool:
+        return self.is_superuser or self.role in COMMAND_ROLES
+
+    def is_locked(self, now=None) -> bool:
+        return self.locked_until is not None and self.locked_until > (now or timezone.now())
+
+
+class ApiToken(models.Model):
+    """A bearer token for the JSON API. Only a SHA-256 hash is stored; the token is shown once."""
+
+    officer = models.ForeignKey(Officer, verbose_name=_("民警"), related_name="api_tokens", on_delete=models.CASCADE)
+    name = models.CharField(_("用途"), max_length=60, blank=True)
+    prefix = models.CharField(_("前缀"), max_length=8, editable=False)
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+    last_used_at = models.DateTimeField(_("最后使用"), null=True, blank=True, editable=False)
+    revoked = models.BooleanField(_("已吊销"), default=False)
+
+    class Meta:
+        verbose_name = _("API 令牌")
+        verbose_name_plural = _("API 令牌")
+
+    def __str__(self):
+        return f"{self.prefix}… ({self.officer})"
+
+    @staticmethod
+    def hash_key(raw: str) -> str:
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+    @classmethod
+    def issue(cls, officer: Officer, name: str = "") -> tuple["ApiToken", str]:
+        raw = "anm_" + secrets.token_urlsafe(32)
+        token = cls.objects.create(officer=officer, name=name, prefix=raw[:8], key_hash=cls.hash_key(raw))
+        return token, raw
+
+    @classmethod
+    def authenticate(cls, raw: str) -> Officer | None:
+        if not raw or len(raw) > 200:
+            return None
+        token = (
+            cls.objects.select_related("officer__organization")
+            .filter(key_hash=cls.hash_key(raw), revoked=False, officer__is_active=True)
+            .first()
+        )
+        if token is None:
+            return None
+        now = timezone.now()
+        # Touch last_used at most once a minute: a write per request would serialize the API.
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            cls.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.officer

@@ -1,0 +1,84 @@
+/* 可视化调度: the board's map (grid, incidents, units) and live refresh over the WebSocket. */
+(function () {
+  const tileUrl = JSON.parse(document.getElementById("tile-url").textContent);
+  const coords = AnminCoords(JSON.parse(document.getElementById("tile-coords").textContent));
+  let selected = JSON.parse(document.getElementById("selected-incident").textContent);
+  const map = L.map("map", { preferCanvas: true, zoomControl: true }).setView(coords.show(37.735, 115.675), 12);
+  if (tileUrl) L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(map);  /* no TILE_URL: the grid on a plain background */
+  const gridLayer = L.layerGroup().addTo(map), incidentLayer = L.layerGroup().addTo(map), unitLayer = L.layerGroup().addTo(map);
+  const shadeInputs = document.querySelectorAll('input[name="shade"]');
+  const palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
+  const unitColour = { available: "#1b7f3b", dispatched: "#b26a00", on_scene: "#2f6bc1", handling: "#2f6bc1", offline: "#888" };
+  const prioColour = { 1: "#c62828", 2: "#f0a020", 3: "#5b7390" };
+  let cells = [];
+
+  function shade() { return document.querySelector('input[name="shade"]:checked').value; }
+  function drawGrid() {
+    gridLayer.clearLayers();
+    const byLoad = shade() === "load";
+    for (const c of cells) {
+      const colour = byLoad ? (c.load === 0 ? "#ffffff" : c.load < 3 ? "#fde0c5" : c.load < 8 ? "#f8a86a" : "#e5582b")
+                            : palette[c.station_id % palette.length];
+      L.polygon(c.boundary.map((p) => coords.show(p[0], p[1])), {
+        color: "#7d8a99", weight: 0.4, fillColor: colour, fillOpacity: byLoad ? 0.6 : 0.25,
+      }).bindTooltip(`${c.station} · ${c.load}`, { sticky: true }).addTo(gridLayer);
+    }
+  }
+  function loadGrid() {
+    if (map.getZoom() < 11) { cells = []; drawGrid(); return; }
+    const b = map.getBounds(), sw = coords.store(b.getSouth(), b.getWest()), ne = coords.store(b.getNorth(), b.getEast());
+    fetch(`/board/grid.json?south=${sw[0]}&west=${sw[1]}&north=${ne[0]}&east=${ne[1]}`, { credentials: "same-origin" })
+      .then((r) => r.json()).then((d) => { cells = d.cells; drawGrid(); });
+  }
+  function loadMarkers() {
+    fetch("/board/map.json", { credentials: "same-origin" }).then((r) => r.json()).then((d) => {
+      incidentLayer.clearLayers(); unitLayer.clearLayers();
+      for (const u of d.units) {
+        L.marker(coords.show(u.lat, u.lon), { icon: L.divIcon({ className: "", html:
+          `<span class="unit-marker" style="background:${unitColour[u.status] || "#888"}">${u.callsign}</span>` }) })
+          .addTo(unitLayer);
+      }
+      for (const i of d.incidents) {
+        const m = L.circleMarker(coords.show(i.lat, i.lon), {
+          radius: i.id === selected ? 11 : 8, color: i.overdue ? "#000" : "#fff", weight: i.overdue ? 3 : 2,
+          fillColor: prioColour[i.priority], fillOpacity: 0.95,
+        }).bindTooltip(`${i.category} · ${i.status}${i.overdue ? " · 超时" : ""}`).addTo(incidentLayer);
+        m.on("click", () => select(i.id, true));
+      }
+    });
+  }
+  function select(id, fromMap) {
+    selected = id;
+    htmx.ajax("GET", `/incidents/${id}/panel/`, { target: "#panel", swap: "innerHTML" });
+    document.querySelectorAll(".queue-item").forEach((el) => el.classList.toggle("selected", Number(el.dataset.incident) === id));
+    if (!fromMap) loadMarkers();
+  }
+  document.getElementById("queue").addEventListener("click", (ev) => {
+    const item = ev.target.closest(".queue-item");
+    if (item) { ev.preventDefault(); select(Number(item.dataset.incident)); }
+  });
+  document.body.addEventListener("htmx:afterSwap", (ev) => {
+    if (ev.detail.target.id === "queue" && selected) {
+      const el = document.getElementById("q-" + selected); if (el) el.classList.add("selected");
+    }
+  });
+  shadeInputs.forEach((el) => el.addEventListener("change", drawGrid));
+  map.on("moveend", loadGrid);
+  document.addEventListener("keydown", (ev) => {
+    if (ev.key === "n" && !/INPUT|TEXTAREA|SELECT/.test(document.activeElement.tagName)) location.href = "/intake/";
+  });
+
+  const refreshLists = debounce(() => {
+    htmx.trigger("#queue", "refresh"); htmx.trigger("#units", "refresh"); loadMarkers();
+  }, 120);
+  const refreshPanel = debounce(() => { if (selected) htmx.ajax("GET", `/incidents/${selected}/panel/`, { target: "#panel", swap: "innerHTML" }); }, 120);
+  AnminLive((n) => {
+    refreshLists();
+    if (n.kind === "incident" && n.id === selected) refreshPanel();
+    if (n.kind === "unit" && selected && !document.querySelector("#dispatch-form input:checked")) refreshPanel();
+  });
+  /* Overdue is a matter of time passing, not only of events: re-check every 20 s. */
+  setInterval(() => htmx.trigger("#queue", "refresh"), 20000);
+  loadGrid(); loadMarkers();
+  if (selected) select(Number(selected));
+})();

@@ -1,0 +1,20 @@
+/* One WebSocket per page: calls `onEvent(notice)` for every change in the user's scope, reconnects
+   with back-off, and shows the connection state in #live-state. Notices carry only kind and id. */
+(function (global) {
+  global.AnminLive = function (onEvent) {
+    let delay = 500, ws = null;
+    const dot = document.getElementById("live-state");
+    function setState(on) { if (dot) { dot.classList.toggle("on", on); dot.title = on ? "实时连接正常" : "实时连接中断，正在重连"; } }
+    function connect() {
+      const proto = location.protocol === "https:" ? "wss://" : "ws://";
+      ws = new WebSocket(proto + location.host + "/ws/live/");
+      ws.onopen = () => { delay = 500; if (dot) dot.classList.add("shown"); setState(true); document.body.dataset.live = "on"; };
+      ws.onmessage = (m) => { try { const d = JSON.parse(m.data); if (d.type === "event") onEvent(d); } catch (e) { console.error(e); } };
+      ws.onclose = () => { setState(false); document.body.dataset.live = "off"; setTimeout(connect, delay); delay = Math.min(delay * 2, 10000); };
+    }
+    connect();
+    setInterval(() => { if (ws && ws.readyState === 1) ws.send('{"type":"ping"}'); }, 25000);
+  };
+  /* Coalesce bursts of notices into one refresh. */
+  global.debounce = function (fn, ms) { let t = null; return function () { clearTimeout(t); t = setTimeout(fn, ms); }; };
+})(window);

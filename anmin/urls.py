@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from anmin.api import api, openapi_json
+
+admin.site.site_header = _("安民 系统管理")
+admin.site.site_title = _("安民 系统管理")
+admin.site.index_title = _("配置")
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("api/v1/", api.urls),
+    path("api/openapi.json", openapi_json, name="openapi"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("anmin.org.urls")),
+    path("", include("anmin.dispatch.urls")),
+]

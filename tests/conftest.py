@@ -1,0 +1,170 @@
+"""The shared test city: a bureau with two branches, users for every role, and an outsider.
+
+桃城 (A) has stations A1 (urban cells around 37.735, 115.675) and A2; 冀州 (B) has station B1
+(suburban cells around 37.551, 115.579). The outsider is an officer of B1.
+"""
+
+import importlib
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.test import Client
+
+from anmin.dispatch.models import Unit, UnitKind
+from anmin.geo.models import AreaType
+from anmin.org.models import ApiToken, Officer, Organization, Role
+from tests.factories import TEST_PASSWORD, OfficerFactory, OrganizationFactory, UnitFactory, make_cells
+
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+
+A1_POINT = (37.735, 115.675)
+B1_POINT = (37.551, 115.579)
+
+
+@dataclass
+class City:
+    bureau: Organization
+    command: Organization
+    branch_a: Organization
+    branch_b: Organization
+    station_a1: Organization
+    station_a2: Organization
+    station_b1: Organization
+    swat: Organization
+    traffic: Organization
+    dispatcher: Officer
+    leader: Officer
+    station_officer: Officer
+    patrol_officer: Officer
+    outsider: Officer
+    patrol_car: Unit
+    station_car: Unit
+    swat_team: Unit
+    traffic_rider: Unit
+    outsider_car: Unit
+
+    def token(self, officer: Officer) -> str:
+        return ApiToken.issue(officer, name="test")[1]
+
+    def api(self, officer: Officer) -> Client:
+        return Client(headers={"Authorization": f"Bearer {self.token(officer)}"})
+
+    def login(self, officer: Officer) -> Client:
+        client = Client()
+        client.force_login(officer)
+        return client
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher(settings):
+    # Argon2 is the production hasher (see test_auth); tests hash with MD5 to stay fast.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def ensure_code_tables() -> None:
+    """Reload the data migrations' tables: a transactional test flushes them for the tests after it."""
+    from django.apps import apps as django_apps
+
+    from anmin.incidents.models import Category
+
+    if not Category.objects.exists():
+        seed = importlib.import_module("anmin.incidents.migrations.0003_category_code_table")
+        seed.load(django_apps, None)
+        seed.load_targets(django_apps, None)
+
+
+@pytest.fixture
+def city(db) -> City:
+    ensure_code_tables()
+    K = Organization.Kind
+    bureau = OrganizationFactory(code="131100000000", name="衡水市公安局", kind=K.BUREAU, division_code="131100")
+    command = OrganizationFactory(
+        code="131100010000",
+        name="市局指挥中心",
+        kind=K.COMMAND,
+        parent=bureau,
+        division_code="131100",
+        commands_all=True,
+    )
+    swat = OrganizationFactory(code="131100020000", name="特警支队", kind=K.SWAT, parent=bureau, division_code="131100")
+    traffic = OrganizationFactory(
+        code="131100030000", name="交警支队", kind=K.TRAFFIC, parent=bureau, division_code="131100"
+    )
+    branch_a = OrganizationFactory(code="131102000000", name="桃城分局", kind=K.BRANCH, parent=bureau)
+    branch_b = OrganizationFactory(
+        code="131103000000", name="冀州分局", kind=K.BRANCH, parent=bureau, division_code="131103"
+    )
+    a1 = OrganizationFactory(code="131102510000", name="河西派出所", kind=K.STATION, parent=branch_a)
+    a2 = OrganizationFactory(code="131102520000", name="河东派出所", kind=K.STATION, parent=branch_a)
+    b1 = OrganizationFactory(
+        code="131103510000", name="冀州镇派出所", kind=K.STATION, parent=branch_b, division_code="131103"
+    )
+    make_cells(*A1_POINT, 3, a1, AreaType.URBAN)
+    make_cells(37.76, 115.70, 1, a2, AreaType.SUBURBAN)
+    make_cells(*B1_POINT, 2, b1, AreaType.SUBURBAN)
+
+    dispatcher = OfficerFactory(username="dispatcher", organization=command, role=Role.DISPATCHER)
+    leader = OfficerFactory(username="leader", organization=bureau, role=Role.LEADER)
+    station_officer = OfficerFactory(username="station", organization=a1, role=Role.STATION)
+    patrol_officer = OfficerFactory(username="patrol", organization=a1, role=Role.PATROL)
+    outsider = OfficerFactory(username="outsider", organization=b1, role=Role.STATION)
+    outsider_crew = OfficerFactory(username="outsider_crew", organization=b1, role=Role.PATROL)
+
+    patrol_car = UnitFactory(
+        callsign="河西01",
+        kind=UnitKind.STATION_CAR,
+        organization=a1,
+        lat=37.737,
+        lon=115.676,
+        crew=[patrol_officer],
+    )
+    station_car = UnitFactory(callsign="河东01", kind=UnitKind.STATION_CAR, organization=a2, lat=37.76, lon=115.70)
+    swat_team = UnitFactory(callsign="特警01", kind=UnitKind.SWAT, organization=swat, lat=37.75, lon=115.69)
+    traffic_rider = UnitFactory(callsign="交警01", kind=UnitKind.TRAFFIC, organization=traffic, lat=37.745, lon=115.68)
+    outsider_car = UnitFactory(
+        callsign="冀州01",
+        kind=UnitKind.STATION_CAR,
+        organization=b1,
+        lat=37.552,
+        lon=115.58,
+        crew=[outsider_crew],
+    )
+    return City(
+        bureau=bureau,
+        command=command,
+        branch_a=branch_a,
+        branch_b=branch_b,
+        station_a1=a1,
+        station_a2=a2,
+        station_b1=b1,
+        swat=swat,
+        traffic=traffic,
+        dispatcher=dispatcher,
+        leader=leader,
+        station_officer=station_officer,
+        patrol_officer=patrol_officer,
+        outsider=outsider,
+        patrol_car=patrol_car,
+        station_car=station_car,
+        swat_team=swat_team,
+        traffic_rider=traffic_rider,
+        outsider_car=outsider_car,
+    )
+
+
+@pytest.fixture
+def call_data():
+    """A valid intake for a call in station A1's urban grid."""
+    return {
+        "category": "0601",
+        "lat": A1_POINT[0],
+        "lon": A1_POINT[1],
+        "address": "桃城区人民路 100 号",
+        "caller_phone": "13812345678",
+        "description": "夫妻吵架，有摔东西声音",
+        "priority": 2,
+    }
+
+
+__all__ = ["TEST_PASSWORD", "City"]
