@@ -8,6 +8,7 @@ import h3
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -30,15 +31,16 @@ from anmin.dispatch.actions import (
 )
 from anmin.dispatch.models import Assignment, FeedbackResult, Unit, UnitStatus
 from anmin.dispatch.recommend import recommend
-from anmin.geo.models import GridCell, Place
+from anmin.geo.models import GridCell, PatrolLine, Place, Post
 from anmin.incidents.actions import ReceiveCall, RepeatCall
 from anmin.incidents.models import Category, Incident, IncidentClass
+from anmin.org.models import Organization
 
 QUEUE_LIMIT = 200
 
 
 def _require_console(user):
-    if not (user.can_command or user.sees_everything or user.role == "leader"):
+    if not (user.can_command or user.sees_everything):
         raise PermissionDenied
 
 
@@ -119,7 +121,12 @@ def map_data(request):
         }
         for u in Unit.objects.visible_to(request.user).values("id", "callsign", "lat", "lon", "status", "kind")
     ]
-    return JsonResponse({"incidents": incidents, "units": units})
+    data = {"incidents": incidents, "units": units}
+    if request.GET.get("static"):  # posts and patrol lines do not move: the board asks for them once
+        orgs = Organization.objects.visible_to(request.user)
+        data["posts"] = list(Post.objects.filter(organization__in=orgs).values("id", "name", "kind", "lat", "lon"))
+        data["lines"] = list(PatrolLine.objects.filter(organization__in=orgs).values("id", "name", "points"))
+    return JsonResponse(data)
 
 
 def _float_arg(request, name):
@@ -231,6 +238,7 @@ def intake(request):
         request,
         "dispatch/intake.html",
         {
+            "nav": "intake",
             "categories": _categories(),
             "values": values,
             "error": error,
@@ -289,8 +297,6 @@ def incident_panel(request, pk):
                 ReopenIncident(incident=incident, reason=request.POST.get("reason", ""), by=request.user).execute()
             elif op == "reveal":
                 # PIPL: the full caller number is shown on demand and the viewing is logged.
-                from django.db import transaction
-
                 with transaction.atomic():
                     append_audit(actor=request.user, action="incident.view_caller_phone", obj=incident)
                 reveal = True
@@ -340,7 +346,7 @@ def _phone_context(request, unit, error=None):
 def phone(request):
     """掌上处警: the crew's page — current task, status buttons, position, 处警反馈."""
     unit = _my_unit(request)
-    return render(request, "dispatch/phone.html", _phone_context(request, unit))
+    return render(request, "dispatch/phone.html", _phone_context(request, unit) | {"nav": "phone"})
 
 
 @login_required

@@ -2,11 +2,13 @@
 
 from datetime import datetime
 
+from django.db import transaction
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
 from anmin.core.errors import ActionError
 from anmin.core.masking import mask_phone
+from anmin.core.models import append_audit
 from anmin.incidents.actions import ReceiveCall
 from anmin.incidents.models import Category, Incident
 
@@ -118,8 +120,8 @@ def incident_out(incident: Incident, *, full_phone: bool = False) -> dict:
     }
 
 
-def incident_detail(incident: Incident) -> dict:
-    data = incident_out(incident, full_phone=True)
+def incident_detail(incident: Incident, *, full_phone: bool = False) -> dict:
+    data = incident_out(incident, full_phone=full_phone)
     data["timeline"] = [
         {
             "kind": e.kind,
@@ -165,7 +167,8 @@ def create_incident(request, payload: IncidentIn):
             raise ActionError("要合并的警情不存在或无权查看", field="merge_into", code="not_found")
     incident, created = ReceiveCall(by=request.user, data=data, merge_into=target, force_new=force_new).execute()
     incident = Incident.objects.select_related("category", "station").get(pk=incident.pk)
-    return (201 if created else 200), incident_detail(incident)
+    # The caller's number is echoed only to whoever just typed it; everyone else sees it masked.
+    return (201 if created else 200), incident_detail(incident, full_phone=created)
 
 
 class IncidentFilter(Schema):
@@ -189,6 +192,20 @@ def list_incidents(request, filters: Query[IncidentFilter]):
 @router.get("/incidents/{incident_id}", response=IncidentDetailOut, summary="警情详情（含时间轴）")
 def get_incident(request, incident_id: int):
     return incident_detail(visible_incident(request, incident_id))
+
+
+class CallerOut(Schema):
+    caller_phone: str
+    caller_name: str
+
+
+@router.get("/incidents/{incident_id}/caller", response=CallerOut, summary="查看报警人完整信息（记入审计）")
+def get_caller(request, incident_id: int):
+    """Personal data in full, on demand: each viewing is an audit entry (个人信息保护法)."""
+    incident = visible_incident(request, incident_id)
+    with transaction.atomic():
+        append_audit(actor=request.user, action="incident.view_caller_phone", obj=incident)
+    return {"caller_phone": incident.caller_phone, "caller_name": incident.caller_name}
 
 
 @router.get("/categories", response=list[CategoryOut], summary="警情类别代码表", by_alias=True)

@@ -5,12 +5,19 @@
   let selected = JSON.parse(document.getElementById("selected-incident").textContent);
   const map = L.map("map", { preferCanvas: true, zoomControl: true }).setView(coords.show(37.735, 115.675), 12);
   if (tileUrl) L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(map);  /* no TILE_URL: the grid on a plain background */
-  const gridLayer = L.layerGroup().addTo(map), incidentLayer = L.layerGroup().addTo(map), unitLayer = L.layerGroup().addTo(map);
+  const gridLayer = L.layerGroup().addTo(map), postLayer = L.layerGroup().addTo(map), lineLayer = L.layerGroup().addTo(map);
+  const incidentLayer = L.layerGroup().addTo(map), unitLayer = L.layerGroup().addTo(map);
+  L.control.layers(null, { "网格": gridLayer, "点位": postLayer, "巡线": lineLayer, "警情": incidentLayer, "警力": unitLayer },
+    { position: "bottomright" }).addTo(map);
+  const postColour = { swat: "#6a1b9a", traffic: "#00838f", street: "#1f4e8c", checkpoint: "#c62828", station: "#37474f" };
+  let staticDrawn = false;
   const shadeInputs = document.querySelectorAll('input[name="shade"]');
   const palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
   const unitColour = { available: "#1b7f3b", dispatched: "#b26a00", on_scene: "#2f6bc1", handling: "#2f6bc1", offline: "#888" };
   const prioColour = { 1: "#c62828", 2: "#f0a020", 3: "#5b7390" };
   let cells = [];
+  /* Names come from the database: never let them become markup. */
+  const esc = (t) => String(t).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
   function shade() { return document.querySelector('input[name="shade"]:checked').value; }
   function drawGrid() {
@@ -21,7 +28,7 @@
                             : palette[c.station_id % palette.length];
       L.polygon(c.boundary.map((p) => coords.show(p[0], p[1])), {
         color: "#7d8a99", weight: 0.4, fillColor: colour, fillOpacity: byLoad ? 0.6 : 0.25,
-      }).bindTooltip(`${c.station} · ${c.load}`, { sticky: true }).addTo(gridLayer);
+      }).bindTooltip(`${esc(c.station)} · ${c.load}`, { sticky: true }).addTo(gridLayer);
     }
   }
   function loadGrid() {
@@ -31,18 +38,26 @@
       .then((r) => r.json()).then((d) => { cells = d.cells; drawGrid(); });
   }
   function loadMarkers() {
-    fetch("/board/map.json", { credentials: "same-origin" }).then((r) => r.json()).then((d) => {
+    const url = staticDrawn ? "/board/map.json" : "/board/map.json?static=1";
+    staticDrawn = true;
+    fetch(url, { credentials: "same-origin" }).then((r) => r.json()).then((d) => {
       incidentLayer.clearLayers(); unitLayer.clearLayers();
+      if (d.posts) {  /* posts and patrol lines do not move: drawn once */
+        for (const p of d.posts) L.circleMarker(coords.show(p.lat, p.lon), { radius: 4, color: postColour[p.kind] || "#555",
+          weight: 2, fillColor: "#fff", fillOpacity: 1 }).bindTooltip(esc(p.name)).addTo(postLayer);
+        for (const l of d.lines) L.polyline(l.points.map((q) => coords.show(q[0], q[1])), { color: "#6a1b9a", weight: 3,
+          opacity: 0.6, dashArray: "6 4" }).bindTooltip(esc(l.name)).addTo(lineLayer);
+      }
       for (const u of d.units) {
         L.marker(coords.show(u.lat, u.lon), { icon: L.divIcon({ className: "", html:
-          `<span class="unit-marker" style="background:${unitColour[u.status] || "#888"}">${u.callsign}</span>` }) })
+          `<span class="unit-marker" style="background:${unitColour[u.status] || "#888"}">${esc(u.callsign)}</span>` }) })
           .addTo(unitLayer);
       }
       for (const i of d.incidents) {
         const m = L.circleMarker(coords.show(i.lat, i.lon), {
           radius: i.id === selected ? 11 : 8, color: i.overdue ? "#000" : "#fff", weight: i.overdue ? 3 : 2,
           fillColor: prioColour[i.priority], fillOpacity: 0.95,
-        }).bindTooltip(`${i.category} · ${i.status}${i.overdue ? " · 超时" : ""}`).addTo(incidentLayer);
+        }).bindTooltip(`${esc(i.category)} · ${esc(i.status)}${i.overdue ? " · 超时" : ""}`).addTo(incidentLayer);
         m.on("click", () => select(i.id, true));
       }
     });

@@ -31,7 +31,7 @@
       .then((r) => r.ok ? r.json() : { cells: [] }).then((d) => {
         grid.clearLayers();
         for (const c of d.cells) L.polygon(c.boundary.map((p) => coords.show(p[0], p[1])), { color: "#7d8a99", weight: 0.4, fillOpacity: 0.05 })
-          .bindTooltip(c.station, { sticky: true }).addTo(grid);
+          .bindTooltip(String(c.station).replace(/</g, "&lt;"), { sticky: true }).addTo(grid);
       });
   }
   map.on("moveend", loadGrid); loadGrid();
