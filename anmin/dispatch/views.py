@@ -207,6 +207,7 @@ def intake(request):
     if request.method == "POST":
         values = {k: request.POST.get(k, "") for k in INTAKE_FIELDS}
         # The category box shows "0601 家庭纠纷"; the code is the first word.
+        values["category_label"] = values["category"]
         values["category"] = (values["category"].split() or [""])[0]
         merge_into = None
         if request.POST.get("merge_into"):
