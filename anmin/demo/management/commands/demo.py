@@ -1,0 +1,83 @@
+"""`anmin demo`: migrate, build the demo city into an empty database, print the logins, serve."""
+
+import time
+import unicodedata
+
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.utils.translation import gettext as _
+
+from anmin.demo.builder import build_demo_city, demo_logins
+from anmin.org.models import Organization
+
+MAX_DAYS = 366
+
+
+def _width(text: str) -> int:
+    """Columns a string takes in a terminal: CJK characters are two columns wide."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - _width(text))
+
+
+def format_table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """Plain-text table lines, aligned for Chinese text."""
+    widths = [max(_width(str(cell)) for cell in column) for column in zip(headers, *rows, strict=True)]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(_pad(str(c), w) for c, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return lines
+
+
+class Command(BaseCommand):
+    help = (
+        "Run the demo: migrate, load the demo city (衡水) if the database is empty, print the demo "
+        "logins and serve on http://HOST:PORT/."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("--no-serve", action="store_true", help="prepare the database and exit")
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--days", type=int, default=30, help="days of incident history to generate")
+
+    def handle(self, *args, no_serve: bool, host: str, port: int, days: int, **options):
+        if not 0 <= days <= MAX_DAYS:
+            raise CommandError(f"--days must be between 0 and {MAX_DAYS}, got {days}")
+        if not 0 < port < 65536:
+            raise CommandError(f"--port must be between 1 and 65535, got {port}")
+        call_command("migrate", interactive=False, verbosity=0)
+
+        if Organization.objects.exists():
+            self.stdout.write(_("数据库中已有数据，跳过生成演示城市。"))
+        else:
+            self.stdout.write(_("正在生成演示城市（%(days)s 天历史警情）…") % {"days": days})
+            started = time.monotonic()
+            build_demo_city(days=days, out=lambda line: self.stdout.write(f"  {line}"))
+            self.stdout.write(
+                self.style.SUCCESS(_("演示城市已生成，用时 %(s).1f 秒。") % {"s": time.monotonic() - started})
+            )
+
+        # Re-derived from the officers every time: the password is the published demo password,
+        # never stored anywhere but as each login's hash.
+        logins = demo_logins()
+        self.stdout.write("")
+        if logins:
+            self.stdout.write(_("演示账号："))
+            rows = [
+                [row["role_label"], row["username"], row["badge_number"] or "", row["password"], row["organization"]]
+                for row in logins
+            ]
+            headers = [_("角色"), _("用户名"), _("警号"), _("密码"), _("单位")]
+            for line in format_table(headers, rows):
+                self.stdout.write(f"  {line}")
+        else:
+            self.stdout.write(_("此数据库不是演示城市生成的，没有演示账号。"))
+        url = f"http://{host}:{port}/"
+        self.stdout.write("")
+        self.stdout.write(_("网址：%(url)s") % {"url": url})
+        self.stdout.write(_("系统管理：%(url)sadmin/") % {"url": url})
+        if not no_serve:
+            call_command("serve", host=host, port=port)
