@@ -28,7 +28,7 @@ def _format(value: Any) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float):
-        return f"{value:,.3f}" if value < 1000 else f"{value:,.1f}"
+        return f"{value:.3f}" if abs(value) < 100 else f"{value:,.1f}"
     if isinstance(value, int):
         # Thousands separators only where they help: "10,000 incidents" but "seed 2026".
         return f"{value:,}" if abs(value) >= 10_000 else str(value)

@@ -1,0 +1,93 @@
+"""Benchmarks (`anmin bench NAME`): measured numbers for the paths a 110 centre waits on.
+
+Each benchmark is a callable in `BENCHMARKS` taking keyword options and returning a plain dict:
+
+    {"bench": NAME, "machine": {...}, "params": {...}, "results": {SECTION: {metric: value}},
+     "targets": [{"name", "metric", "op", "target", "value", "met"}], "targets_met": bool}
+
+so the same result prints as a table for a person or as one JSON object for CI and the record.
+The benchmark modules are imported only when run: `anmin.bench` itself needs no Django models,
+and `bench api` never touches the current database.
+"""
+
+import math
+import os
+import platform
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+Result = dict[str, Any]
+
+
+class BenchError(Exception):
+    """A benchmark could not run (e.g. the demo city failed to build); the message says why."""
+
+
+def percentile(sorted_values: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile of already sorted values: always a value that was observed."""
+    if not sorted_values:
+        raise ValueError("no samples")
+    index = max(0, math.ceil(pct / 100 * len(sorted_values)) - 1)
+    return sorted_values[index]
+
+
+def summarize_ms(samples_s: Sequence[float], wall_s: float | None = None) -> dict[str, float | int]:
+    """count, p50/p90/p99/max in milliseconds, and throughput per second over `wall_s` when given.
+
+    Milliseconds are kept to 0.1 µs so that fast calls never round down to zero.
+    """
+    values = sorted(samples_s)
+    summary: dict[str, float | int] = {"count": len(values)}
+    for name, pct in (("p50_ms", 50), ("p90_ms", 90), ("p99_ms", 99), ("max_ms", 100)):
+        summary[name] = round(percentile(values, pct) * 1000, 4)
+    if wall_s:
+        summary["throughput_per_s"] = round(len(values) / wall_s, 1)
+    return summary
+
+
+def machine(database_vendor: str) -> dict[str, Any]:
+    """What the numbers were measured on: without it a number cannot be compared with another."""
+    return {
+        "cpu_count": os.cpu_count(),
+        "python": platform.python_version(),
+        "implementation": sys.implementation.name,
+        "platform": platform.platform(terse=True),
+        "database": database_vendor,
+    }
+
+
+def target(name: str, metric: str, op: str, goal: float, value: float | int | None) -> dict[str, Any]:
+    """One target and whether it was met; a missing value (e.g. a skipped section) is not met."""
+    if value is None:
+        met = False
+    elif op == "<=":
+        met = value <= goal
+    elif op == ">=":
+        met = value >= goal
+    elif op == "==":
+        met = value == goal
+    else:
+        raise ValueError(f"unknown operator {op!r}")
+    return {"name": name, "metric": metric, "op": op, "target": goal, "value": value, "met": met}
+
+
+def bench_dispatch(*, units: int = 1000, incidents: int = 10_000) -> Result:
+    """警力推荐 ranking of `units` units for `incidents` random incidents, plus the units query."""
+    from anmin.bench.dispatch import run
+
+    return run(units=units, incidents=incidents)
+
+
+def bench_api(*, requests: int = 2000, concurrency: int = 20, database_url: str | None = None) -> Result:
+    """接警 API throughput and latency against a real `anmin serve`, and create-to-board latency."""
+    from anmin.bench.api import run
+
+    return run(requests=requests, concurrency=concurrency, database_url=database_url)
+
+
+#: name → benchmark; the command passes only the options a benchmark's signature accepts.
+BENCHMARKS: dict[str, Callable[..., Result]] = {
+    "dispatch": bench_dispatch,
+    "api": bench_api,
+}

@@ -1,0 +1,70 @@
+"""`anmin bench`: the command's behaviour, not the timings (those depend on the machine)."""
+
+import json
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from anmin.bench import percentile
+from anmin.bench.api import redact
+
+
+@pytest.mark.django_db
+def test_it_prints_dispatch_results_as_one_json_object():
+    buf = StringIO()
+    call_command("bench", "dispatch", "--json", "--units", "50", "--incidents", "200", stdout=buf)
+    result = json.loads(buf.getvalue())
+    rank = result["results"]["rank"]
+    assert rank["count"] == 200
+    assert rank["p50_ms"] > 0
+    assert rank["p99_ms"] > 0
+    assert result["params"] == {"units": 50, "incidents": 200, "stations": 60, "seed": 2026}
+    assert set(result["machine"]) >= {"cpu_count", "python", "database"}
+    assert result["targets"][0]["metric"] == "rank.p99_ms"
+    assert isinstance(result["targets_met"], bool)
+
+
+@pytest.mark.django_db
+def test_it_skips_the_query_timing_without_units():
+    buf = StringIO()
+    call_command("bench", "dispatch", "--json", "--units", "20", "--incidents", "20", stdout=buf)
+    assert "skipped" in json.loads(buf.getvalue())["results"]["query"]
+
+
+@pytest.mark.django_db
+def test_it_prints_a_readable_table_by_default():
+    buf = StringIO()
+    call_command("bench", "dispatch", "--units", "20", "--incidents", "20", stdout=buf)
+    out = buf.getvalue()
+    assert "p99_ms" in out
+    assert "rank p99 ≤ 5 ms" in out
+
+
+def test_it_rejects_an_unknown_bench_naming_the_valid_ones():
+    with pytest.raises(CommandError, match="unknown benchmark 'nope'.*api, dispatch"):
+        call_command("bench", "nope")
+
+
+@pytest.mark.parametrize("value", ["0", "-3", "many"])
+def test_it_rejects_a_non_positive_unit_count(value):
+    with pytest.raises(CommandError, match="--units: must be a positive integer"):
+        call_command("bench", "dispatch", "--units", value)
+
+
+def test_it_rejects_an_option_of_another_bench():
+    with pytest.raises(CommandError, match="--requests does not apply to bench dispatch"):
+        call_command("bench", "dispatch", "--requests", "10")
+
+
+def test_it_takes_percentiles_by_nearest_rank():
+    values = list(range(1, 201))
+    assert percentile(values, 50) == 100
+    assert percentile(values, 99) == 198
+    assert percentile(values, 100) == 200
+
+
+def test_it_never_prints_the_database_password():
+    assert redact("postgres://anmin:s3cret@db:5432/anmin") == "postgres://anmin:***@db:5432/anmin"
+    assert redact("sqlite:////tmp/x.sqlite3") == "sqlite:////tmp/x.sqlite3"
