@@ -57,6 +57,16 @@ class City:
 
 
 @pytest.fixture(autouse=True)
+def _fresh_caches():
+    # Rows are rolled back between tests; a cached Category or token must not outlive its row.
+    from anmin.core.cache import clear_all
+
+    clear_all()
+    yield
+    clear_all()
+
+
+@pytest.fixture(autouse=True)
 def _fast_hasher(settings):
     # Argon2 is the production hasher (see test_auth); tests hash with MD5 to stay fast.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -203,9 +203,10 @@ def intake(request):
     """接警: the call-taker's form, keyboard first (Tab through; Ctrl+Enter submits)."""
     if not request.user.can_command:
         raise PermissionDenied
-    values, error, repeats = {}, None, []
+    values = dict.fromkeys((*INTAKE_FIELDS, "category_label"), "")
+    error, repeats = None, []
     if request.method == "POST":
-        values = {k: request.POST.get(k, "") for k in INTAKE_FIELDS}
+        values.update({k: request.POST.get(k, "") for k in INTAKE_FIELDS})
         # The category box shows "0601 家庭纠纷"; the code is the first word.
         values["category_label"] = values["category"]
         values["category"] = (values["category"].split() or [""])[0]

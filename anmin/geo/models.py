@@ -8,7 +8,11 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry import LineString
 
+from anmin.core.cache import TtlCache
 from anmin.org.models import Organization
+
+#: Arrival targets per area type, per process; cleared when one is saved (GeoConfig.ready).
+target_cache = TtlCache("arrival-targets", ttl=60)
 
 lat_validators = [MinValueValidator(-90), MaxValueValidator(90)]
 lon_validators = [MinValueValidator(-180), MaxValueValidator(180)]
@@ -38,7 +42,9 @@ class ArrivalTarget(models.Model):
 
     @classmethod
     def minutes_for(cls, area_type: str) -> int:
-        found = cls.objects.filter(area_type=area_type).values_list("minutes", flat=True).first()
+        found = target_cache.get(
+            area_type, lambda: cls.objects.filter(area_type=area_type).values_list("minutes", flat=True).first()
+        )
         return found or DEFAULT_TARGET_MINUTES.get(area_type, 20)
 
 

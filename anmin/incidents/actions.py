@@ -5,11 +5,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anmin.core.actions import Action
+from anmin.core.cache import TtlCache
 from anmin.core.errors import ActionError, Denied
 from anmin.core.events import publish
 from anmin.core.models import append_audit
@@ -18,25 +20,30 @@ from anmin.geo.models import GridCell
 from anmin.incidents.models import Category, DailySequence, Incident, IncidentEvent
 from anmin.org.models import Organization
 
+#: Code-table rows and the bureau code, per process; cleared on any change (see IncidentsConfig.ready).
+lookup_cache = TtlCache("incident-lookups", ttl=60)
+
 MAX_ADDRESS = 200
 MAX_DESCRIPTION = 2000
 MAX_PHONE = 20
 MAX_NAME = 30
 
 
-def incident_groups(incident: Incident, extra_org_paths: list[str] = ()) -> set[str]:
+def incident_groups(incident: Incident, *, new: bool = False) -> set[str]:
     """Channels groups that must hear of a change: every organization above the station and above
-    each unit sent to it (a branch console sees its stations' incidents)."""
-    paths = [incident.station.path, *extra_org_paths]
-    paths += list(incident.assignments.values_list("unit__organization__path", flat=True))
+    each unit sent to it (a branch console sees its stations' incidents). A new incident has no
+    units yet, so it skips that query."""
+    paths = [incident.station.path]
+    if not new:
+        paths += list(incident.assignments.values_list("unit__organization__path", flat=True))
     groups = set()
     for path in paths:
         groups.update(f"org-{part}" for part in path.strip("/").split("/") if part)
     return groups
 
 
-def publish_incident(incident: Incident, **extra) -> None:
-    publish(incident_groups(incident), {"kind": "incident", "id": incident.pk, **extra})
+def publish_incident(incident: Incident, *, new: bool = False, **extra) -> None:
+    publish(incident_groups(incident, new=new), {"kind": "incident", "id": incident.pk, **extra})
 
 
 def record(incident: Incident, kind: str, by=None, *, unit_label: str = "", detail: str = "", at=None):
@@ -52,21 +59,38 @@ def record(incident: Incident, kind: str, by=None, *, unit_label: str = "", deta
 
 def bureau_code() -> str:
     """Six-digit division code of the bureau (the root of the unit tree), e.g. 131100."""
-    root = Organization.objects.filter(parent__isnull=True).order_by("id").values_list("code", flat=True).first()
-    if root is None:
+
+    def load():
+        root = Organization.objects.filter(parent__isnull=True).order_by("id").values_list("code", flat=True).first()
+        return root[:6] if root else None
+
+    code = lookup_cache.get("bureau-code", load)
+    if code is None:
         raise ActionError(_("尚未配置市局（组织机构根节点）"), field=None, code="not_configured")
-    return root[:6]
+    return code
 
 
 def next_number(received_at: datetime) -> str:
-    """Next 接警单号 of the bureau for the local day of `received_at`; call inside a transaction."""
+    """Next 接警单号 of the bureau for the local day of `received_at`; call inside a transaction.
+
+    One upsert: the row lock it takes makes concurrent intakes get consecutive numbers, never the
+    same one (SQLite ≥ 3.35 and PostgreSQL both speak INSERT … ON CONFLICT … RETURNING).
+    """
     code = bureau_code()
     day = timezone.localtime(received_at).date()
-    seq, _created = DailySequence.objects.get_or_create(bureau_code=code, day=day)
-    # The UPDATE takes the row lock, so concurrent intakes get consecutive numbers, never the same one.
-    DailySequence.objects.filter(pk=seq.pk).update(last=F("last") + 1)
-    last = DailySequence.objects.values_list("last", flat=True).get(pk=seq.pk)
+    table = connection.ops.quote_name(DailySequence._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {table} (bureau_code, day, last) VALUES (%s, %s, 1) "  # noqa: S608 - table name is ours
+            f"ON CONFLICT (bureau_code, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
+            [code, day],
+        )
+        last = cursor.fetchone()[0]
     return f"{code}-{day:%Y%m%d}-{last:06d}"
+
+
+def active_category(code: str) -> Category | None:
+    return lookup_cache.get(("category", code), lambda: Category.objects.filter(code=code, active=True).first())
 
 
 @dataclass
@@ -126,7 +150,7 @@ def clean_call(raw: dict) -> CallData:
     code = raw.get("category")
     if not isinstance(code, str) or not code.strip():
         raise ActionError(_("请选择警情类别"), field="category", code="required")
-    category = Category.objects.filter(code=code.strip(), active=True).first()
+    category = active_category(code.strip())
     if category is None:
         raise ActionError(_("未知的警情类别代码：%(code)s") % {"code": code[:20]}, field="category", code="unknown")
     lat = _number(raw, "lat", _("纬度"), -90, 90)
@@ -234,13 +258,10 @@ class ReceiveCall(Action):
             arrival_due_at=now + timedelta(minutes=minutes),
             received_by=self.by,
         )
-        record(
-            incident,
-            IncidentEvent.Kind.RECEIVED,
-            self.by,
-            at=now,
-            detail=f"{call.category.name} {call.address}",
+        received = record(
+            incident, IncidentEvent.Kind.RECEIVED, self.by, at=now, detail=f"{call.category.name} {call.address}"
         )
+        incident.new_timeline = [received]  # the API answers with it without reading it back
         append_audit(
             actor=self.by,
             action="incident.receive",
@@ -251,7 +272,7 @@ class ReceiveCall(Action):
                 "station": incident.station.code,
             },
         )
-        publish_incident(incident, event="received")
+        publish_incident(incident, new=True, event="received")
         return incident, True
 
     def _merge(self, incident: Incident, call: CallData) -> Incident:

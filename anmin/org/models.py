@@ -9,6 +9,11 @@ from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anmin.core.cache import TtlCache
+
+#: Bearer token → ApiToken (with officer and organization), per process.
+token_cache = TtlCache("api-tokens", ttl=60)
+
 phone_validator = RegexValidator(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{3,8})$", _("请输入有效的电话号码"))
 
 
@@ -230,15 +235,24 @@ class ApiToken(models.Model):
     def authenticate(cls, raw: str) -> Officer | None:
         if not raw or len(raw) > 200:
             return None
-        token = (
-            cls.objects.select_related("officer__organization")
-            .filter(key_hash=cls.hash_key(raw), revoked=False, officer__is_active=True)
-            .first()
-        )
+        key_hash = cls.hash_key(raw)
+
+        def load():
+            return (
+                cls.objects.select_related("officer__organization")
+                .filter(key_hash=key_hash, revoked=False, officer__is_active=True)
+                .first()
+            )
+
+        # Cached for a minute per process (cleared here on any token or officer change), so a busy
+        # client costs no query per request; a revoked token stops working in other processes
+        # within TOKEN_CACHE_SECONDS.
+        token = token_cache.get(key_hash, load)
         if token is None:
             return None
         now = timezone.now()
         # Touch last_used at most once a minute: a write per request would serialize the API.
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
             cls.objects.filter(pk=token.pk).update(last_used_at=now)
+            token.last_used_at = now
         return token.officer

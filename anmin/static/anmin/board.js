@@ -15,7 +15,7 @@
   const palette = ["#4e79a7", "#f28e2b", "#e15759", "#76b7b2", "#59a14f", "#edc948", "#b07aa1", "#ff9da7", "#9c755f", "#bab0ac"];
   const unitColour = { available: "#1b7f3b", dispatched: "#b26a00", on_scene: "#2f6bc1", handling: "#2f6bc1", offline: "#888" };
   const prioColour = { 1: "#c62828", 2: "#f0a020", 3: "#5b7390" };
-  let cells = [];
+  let cells = [], shownOnMap = null, lastZoom = map.getZoom();
   /* Names come from the database: never let them become markup. */
   const esc = (t) => String(t).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
@@ -48,10 +48,13 @@
         for (const l of d.lines) L.polyline(l.points.map((q) => coords.show(q[0], q[1])), { color: "#6a1b9a", weight: 3,
           opacity: 0.6, dashArray: "6 4" }).bindTooltip(esc(l.name)).addTo(lineLayer);
       }
+      /* Call signs only when zoomed in; further out they would cover the city. */
+      const labels = map.getZoom() >= 14;
       for (const u of d.units) {
-        L.marker(coords.show(u.lat, u.lon), { icon: L.divIcon({ className: "", html:
-          `<span class="unit-marker" style="background:${unitColour[u.status] || "#888"}">${esc(u.callsign)}</span>` }) })
-          .addTo(unitLayer);
+        const html = labels ? `<span class="unit-marker" style="background:${unitColour[u.status] || "#888"}">${esc(u.callsign)}</span>`
+                            : `<span class="unit-dot" style="background:${unitColour[u.status] || "#888"}"></span>`;
+        L.marker(coords.show(u.lat, u.lon), { icon: L.divIcon({ className: "", html, iconSize: labels ? null : [10, 10] }) })
+          .bindTooltip(esc(u.callsign)).addTo(unitLayer);
       }
       for (const i of d.incidents) {
         const m = L.circleMarker(coords.show(i.lat, i.lon), {
@@ -73,12 +76,18 @@
     if (item) { ev.preventDefault(); select(Number(item.dataset.incident)); }
   });
   document.body.addEventListener("htmx:afterSwap", (ev) => {
+    const panel = document.getElementById("incident-panel");
+    if (ev.detail.target.id === "panel" && panel && Number(panel.dataset.incident) !== shownOnMap) {
+      shownOnMap = Number(panel.dataset.incident);  /* bring a newly selected incident into view, once */
+      map.setView(coords.show(parseFloat(panel.dataset.lat), parseFloat(panel.dataset.lon)), Math.max(map.getZoom(), 13));
+    }
     if (ev.detail.target.id === "queue" && selected) {
       const el = document.getElementById("q-" + selected); if (el) el.classList.add("selected");
     }
   });
   shadeInputs.forEach((el) => el.addEventListener("change", drawGrid));
   map.on("moveend", loadGrid);
+  map.on("zoomend", () => { if ((lastZoom >= 14) !== (map.getZoom() >= 14)) loadMarkers(); lastZoom = map.getZoom(); });
   document.addEventListener("keydown", (ev) => {
     if (ev.key === "n" && !/INPUT|TEXTAREA|SELECT/.test(document.activeElement.tagName)) location.href = "/intake/";
   });
