@@ -11,13 +11,29 @@ django_asgi_app = get_asgi_application()
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
+from django.conf import settings  # noqa: E402
+from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 
 from anmin.core.events import remember_loop  # noqa: E402
 from anmin.dispatch.routing import websocket_urlpatterns  # noqa: E402
 
+# Static assets (htmx, Leaflet, our CSS/JS) come from the app directories through Django's
+# staticfiles handler, outside the middleware stack: intranet deployments have no CDN, and no
+# sync-only middleware sits in front of every API request (each one cost two thread hops).
+static_prefix = "/" + settings.STATIC_URL.lstrip("/")
+static_app = ASGIStaticFilesHandler(django_asgi_app)
+
+
+async def http(scope, receive, send):
+    if scope["path"].startswith(static_prefix):
+        await static_app(scope, receive, send)
+    else:
+        await django_asgi_app(scope, receive, send)
+
+
 router = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": http,
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )

@@ -13,9 +13,14 @@ import sys
 
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "anmin.settings")
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
-    execute_from_command_line(["anmin", *(sys.argv[1:] if argv is None else argv)])
+    try:
+        execute_from_command_line(["anmin", *(sys.argv[1:] if argv is None else argv)])
+    except ImproperlyConfigured as exc:  # a bad environment variable: say which, no traceback
+        sys.stderr.write(f"anmin: configuration error: {exc}\n")
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -79,11 +79,26 @@ def bench_dispatch(*, units: int = 1000, incidents: int = 10_000) -> Result:
     return run(units=units, incidents=incidents)
 
 
-def bench_api(*, requests: int = 2000, concurrency: int = 20, database_url: str | None = None) -> Result:
+def bench_api(
+    *,
+    requests: int = 2000,
+    concurrency: int = 20,
+    database_url: str | None = None,
+    rate: int | None = None,
+    workers: int = 1,
+    redis_url: str | None = None,
+) -> Result:
     """接警 API throughput and latency against a real `anmin serve`, and create-to-board latency."""
     from anmin.bench.api import run
 
-    return run(requests=requests, concurrency=concurrency, database_url=database_url)
+    return run(
+        requests=requests,
+        concurrency=concurrency,
+        database_url=database_url,
+        rate=rate,
+        workers=workers,
+        redis_url=redis_url,
+    )
 
 
 #: name → benchmark; the command passes only the options a benchmark's signature accepts.

@@ -24,6 +24,7 @@ import json
 import os
 import random
 import re
+import secrets
 import shutil
 import signal
 import socket
@@ -112,7 +113,10 @@ def child_env(var_dir: Path, database_url: str | None) -> dict[str, str]:
     """The environment of the demo, token and serve subprocesses: everything in a temp dir."""
     env = dict(os.environ)
     env["ANMIN_VAR_DIR"] = str(var_dir)
-    env["DEBUG"] = "1"
+    # Measured as deployed: DEBUG off (DEBUG wraps every cursor to record queries).
+    env["DEBUG"] = "false"
+    env["SECRET_KEY"] = secrets.token_urlsafe(32)
+    env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
     # Never the caller's database by accident: the benchmark writes thousands of incidents.
     env.pop("DATABASE_URL", None)
     if database_url:
@@ -139,9 +143,10 @@ def anmin(args: list[str], *, env: dict[str, str], cwd: Path, timeout: int, what
     return done.stdout
 
 
-def start_server(env: dict[str, str], cwd: Path, port: int, log_path: Path) -> subprocess.Popen:
+def start_server(env: dict[str, str], cwd: Path, port: int, log_path: Path, workers: int = 1) -> subprocess.Popen:
     """Start `anmin serve` and wait until it answers HTTP; its output goes to `log_path`."""
     command = [sys.executable, "-m", "anmin.cli", "serve", "--host", "127.0.0.1", "--port", str(port)]
+    command += ["--workers", str(workers)]
     with log_path.open("wb") as log:
         server = subprocess.Popen(command, env=env, cwd=cwd, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + SERVER_START_TIMEOUT_S
@@ -220,15 +225,27 @@ async def load(
     concurrency: int,
     rng: random.Random,
     start_n: int,
+    rate: float | None = None,
 ) -> LoadRun:
-    """`concurrency` clients creating incidents back to back until `total` have been sent."""
+    """`concurrency` clients creating incidents until `total` have been sent: back to back (the
+    server's capacity), or, with `rate`, on a fixed schedule of `rate` requests per second (the
+    latency a 110 hall sees at that load). On a schedule, latency runs from the request's planned
+    time, so a slow server cannot hide its queue by delaying the clients (coordinated omission)."""
     run = LoadRun()
     counter = iter(range(start_n, start_n + total))
+    begin = time.perf_counter()
 
     async def client_loop() -> None:
         for n in counter:  # one shared iterator: the clients take the next request number in turn
             payload = incident_payload(rng, categories, n)
-            sent = time.perf_counter()
+            if rate:
+                planned = begin + (n - start_n) / rate
+                delay = planned - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                sent = planned
+            else:
+                sent = time.perf_counter()
             try:
                 response = await client.post("/api/v1/incidents", json=payload)
             except httpx.HTTPError as exc:
@@ -276,7 +293,7 @@ async def listen(ws: ClientConnection, arrivals: dict[int, float]) -> None:
             arrivals.setdefault(event.get("id"), now)
 
 
-async def drive(base: str, token: str, *, requests: int, concurrency: int) -> Result:
+async def drive(base: str, token: str, *, requests: int, concurrency: int, rate: float | None) -> Result:
     """Everything against the running server: categories, the board's WebSocket, warm-up, load."""
     limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
     headers = {"Authorization": f"Bearer {token}"}
@@ -306,6 +323,7 @@ async def drive(base: str, token: str, *, requests: int, concurrency: int) -> Re
                 concurrency=concurrency,
                 rng=rng,
                 start_n=WARMUP_REQUESTS + 1,
+                rate=rate,
             )
             wanted = {s.incident_id for s in measured.samples if s.incident_id is not None}
             deadline = time.perf_counter() + NOTICE_GRACE_S
@@ -348,7 +366,15 @@ def summarize(warmup: LoadRun, measured: LoadRun, arrivals: dict[int, float]) ->
     }
 
 
-def run(*, requests: int = 2000, concurrency: int = 20, database_url: str | None = None) -> Result:
+def run(
+    *,
+    requests: int = 2000,
+    concurrency: int = 20,
+    database_url: str | None = None,
+    rate: int | None = None,
+    workers: int = 1,
+    redis_url: str | None = None,
+) -> Result:
     """Build the demo city in a temp dir (or use `database_url`), serve it, load it, clean up."""
     vendor = database_vendor(database_url)
     tmp = Path(tempfile.mkdtemp(prefix="anmin-bench-api-"))
@@ -356,7 +382,12 @@ def run(*, requests: int = 2000, concurrency: int = 20, database_url: str | None
     log_path = tmp / "serve.log"
     log = ""
     try:
+        if workers > 1 and not redis_url:
+            raise BenchError("--workers > 1 needs --redis-url: the board's notices must cross processes")
         env = child_env(tmp, database_url)
+        env.pop("REDIS_URL", None)
+        if redis_url:
+            env["REDIS_URL"] = redis_url
         # The demo command migrates, and builds the city only when there are no organizations yet,
         # so an existing database given with --database-url keeps its data.
         anmin(
@@ -378,8 +409,10 @@ def run(*, requests: int = 2000, concurrency: int = 20, database_url: str | None
             raise BenchError("`anmin token create` printed no token")
         token = lines[-1].strip()
         port = free_port()
-        server = start_server(env, tmp, port, log_path)
-        results = asyncio.run(drive(f"http://127.0.0.1:{port}", token, requests=requests, concurrency=concurrency))
+        server = start_server(env, tmp, port, log_path, workers)
+        results = asyncio.run(
+            drive(f"http://127.0.0.1:{port}", token, requests=requests, concurrency=concurrency, rate=rate)
+        )
     finally:
         if server is not None:
             stop_server(server)
@@ -404,7 +437,9 @@ def run(*, requests: int = 2000, concurrency: int = 20, database_url: str | None
             "requests": requests,
             "concurrency": concurrency,
             "warmup": WARMUP_REQUESTS,
-            "server": "anmin serve (uvicorn, 1 worker)",
+            "server": f"anmin serve (uvicorn, {workers} worker{'s' if workers > 1 else ''})",
+            "channel_layer": "redis" if redis_url else "in-memory",
+            "load": f"paced at {rate} req/s" if rate else "closed loop (as fast as the server answers)",
             "database": redact(database_url) if database_url else "temporary SQLite (WAL)",
         },
         "results": results,

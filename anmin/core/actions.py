@@ -1,6 +1,55 @@
 """Base class for actions: one mutation, its permission check, its transaction, its audit entry."""
 
-from django.db import transaction
+import fcntl
+import os
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from django.db import connection, transaction
+
+#: SQLite allows one writer at a time. Under ASGI each request runs in a thread of its own, and
+#: `anmin serve --workers N` adds processes: writers queue on a thread lock and an flock() on a file
+#: beside the database, both of which wake a waiter the moment they are free, instead of in
+#: SQLite's busy handler, which sleeps in steps of up to 100 ms and made seconds-long tails.
+_sqlite_writer = threading.RLock()
+_sqlite_depth = threading.local()
+_lock_files: dict[str, int] = {}
+
+
+def _lock_file_for(database: str) -> int | None:
+    if database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    if database not in _lock_files:
+        _lock_files[database] = os.open(f"{database}.writer-lock", os.O_RDWR | os.O_CREAT, 0o600)
+    return _lock_files[database]
+
+
+@contextmanager
+def _sqlite_write_lock() -> Iterator[None]:
+    with _sqlite_writer:
+        depth = getattr(_sqlite_depth, "n", 0)
+        fd = _lock_file_for(str(connection.settings_dict["NAME"])) if depth == 0 else None
+        if fd is not None:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        _sqlite_depth.n = depth + 1
+        try:
+            yield
+        finally:
+            _sqlite_depth.n = depth
+            if fd is not None:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+
+
+@contextmanager
+def write_transaction() -> Iterator[None]:
+    """One database transaction for a mutation; on SQLite, also the writer lock."""
+    if connection.vendor == "sqlite":
+        with _sqlite_write_lock(), transaction.atomic():
+            yield
+    else:
+        with transaction.atomic():
+            yield
 
 
 class Action:
@@ -16,6 +65,6 @@ class Action:
         raise NotImplementedError
 
     def execute(self):
-        with transaction.atomic():
+        with write_transaction():
             self.check()
             return self.run()

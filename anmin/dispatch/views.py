@@ -8,7 +8,6 @@ import h3
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,7 +18,6 @@ from django.views.decorators.http import require_http_methods
 
 from anmin.core.errors import ActionError
 from anmin.core.masking import mask_phone
-from anmin.core.models import append_audit
 from anmin.dispatch.actions import (
     AdvanceAssignment,
     CancelIncident,
@@ -32,7 +30,7 @@ from anmin.dispatch.actions import (
 from anmin.dispatch.models import Assignment, FeedbackResult, Unit, UnitStatus
 from anmin.dispatch.recommend import recommend
 from anmin.geo.models import GridCell, PatrolLine, Place, Post
-from anmin.incidents.actions import ReceiveCall, RepeatCall
+from anmin.incidents.actions import ReceiveCall, RepeatCall, RevealCaller
 from anmin.incidents.models import Category, Incident, IncidentClass
 from anmin.org.models import Organization
 
@@ -298,9 +296,7 @@ def incident_panel(request, pk):
             elif op == "reopen":
                 ReopenIncident(incident=incident, reason=request.POST.get("reason", ""), by=request.user).execute()
             elif op == "reveal":
-                # PIPL: the full caller number is shown on demand and the viewing is logged.
-                with transaction.atomic():
-                    append_audit(actor=request.user, action="incident.view_caller_phone", obj=incident)
+                RevealCaller(incident=incident, by=request.user).execute()  # PIPL: the viewing is logged
                 reveal = True
             else:
                 raise ActionError(_("未知操作"), field="op")

@@ -2,14 +2,12 @@
 
 from datetime import datetime
 
-from django.db import transaction
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
 from anmin.core.errors import ActionError
 from anmin.core.masking import mask_phone
-from anmin.core.models import append_audit
-from anmin.incidents.actions import ReceiveCall
+from anmin.incidents.actions import ReceiveCall, RevealCaller
 from anmin.incidents.models import Category, Incident
 
 router = Router(tags=["incidents"])
@@ -203,9 +201,7 @@ class CallerOut(Schema):
 @router.get("/incidents/{incident_id}/caller", response=CallerOut, summary="查看报警人完整信息（记入审计）")
 def get_caller(request, incident_id: int):
     """Personal data in full, on demand: each viewing is an audit entry (个人信息保护法)."""
-    incident = visible_incident(request, incident_id)
-    with transaction.atomic():
-        append_audit(actor=request.user, action="incident.view_caller_phone", obj=incident)
+    incident = RevealCaller(incident=visible_incident(request, incident_id), by=request.user).execute()
     return {"caller_phone": incident.caller_phone, "caller_name": incident.caller_name}
 
 

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from anmin.bench import BENCHMARKS, BenchError, Result
 
 #: Command-line options that are passed to a benchmark, if its signature accepts them.
-BENCH_OPTIONS = ("units", "incidents", "requests", "concurrency", "database_url")
+BENCH_OPTIONS = ("units", "incidents", "requests", "concurrency", "database_url", "rate", "workers", "redis_url")
 
 
 def positive_int(value: str) -> int:
@@ -72,6 +72,9 @@ class Command(BaseCommand):
         api = parser.add_argument_group("bench api")
         api.add_argument("--requests", type=positive_int, help="measured create requests (default 2000)")
         api.add_argument("--concurrency", type=positive_int, help="concurrent clients (default 20)")
+        api.add_argument("--rate", type=positive_int, help="offered load in requests/s (default: closed loop)")
+        api.add_argument("--workers", type=positive_int, help="anmin serve worker processes (default 1)")
+        api.add_argument("--redis-url", help="Redis for the channel layer (needed with --workers > 1)")
         api.add_argument(
             "--database-url",
             help="benchmark against this database instead of a temporary SQLite file; "
