@@ -104,11 +104,11 @@ def on_unauthorized(request, exc):
 
 @api.exception_handler(HttpError)
 def on_http_error(request, exc: HttpError):
-    return api.create_response(
-        request,
-        error_body([{"field": None, "message": str(exc), "code": "http_error"}]),
-        status=exc.status_code,
-    )
+    if exc.status_code == 400 and "parse" in str(exc).lower():  # ninja: "Cannot parse request body"
+        item = {"field": "body", "message": "请求体不是有效的 JSON", "code": "json_invalid"}
+    else:
+        item = {"field": None, "message": str(exc), "code": "http_error"}
+    return api.create_response(request, error_body([item]), status=exc.status_code)
 
 
 from anmin.dispatch.api import router as dispatch_router  # noqa: E402

@@ -73,7 +73,11 @@ def test_intake_appears_on_a_second_board_and_dispatch_reaches_the_phone(city, a
     phone.select_option("#result", "mediated")
     phone.fill("#text", "双方经调解和好")
     phone.click("#feedback-submit")
-    phone.wait_for_selector("text=当前没有警情任务")
+    try:
+        phone.wait_for_selector("text=当前没有警情任务")
+    except Exception:
+        shot(phone, "phone-feedback-failed")  # to look at when this fails in CI
+        raise
     shot(phone, "phone-done")
 
     # The closed incident leaves the board's queue live, with its whole timeline recorded.

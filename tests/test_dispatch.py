@@ -7,6 +7,7 @@ from datetime import timedelta
 from unittest import mock
 
 import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -63,14 +64,6 @@ def phone(city):
 # --- recommendations ------------------------------------------------------------------------
 
 
-RECOMMENDATIONS_BUG = pytest.mark.xfail(
-    reason="BUG: GET /incidents/{id}/recommendations fails with AttributeError (500): anmin/dispatch/api.py "
-    "returns r.__dict__ but Recommendation is @dataclass(slots=True) and has no __dict__; use dataclasses.asdict(r)",
-    raises=AttributeError,
-    strict=True,
-)
-
-
 def recommendations(desk, incident, **params):
     response = desk.get(f"/api/v1/incidents/{incident.pk}/recommendations", params)
     assert response.status_code == 200, response.content
@@ -82,7 +75,6 @@ def recommended(incident, user, limit=10) -> list[dict]:
     return [asdict(r) for r in recommend(incident, user, limit=limit)]
 
 
-@RECOMMENDATIONS_BUG
 def test_it_ranks_recommendations_by_eta_and_explains_each(city, desk, call_data):
     theft = receive(city, call_data, category="0110")  # 盗窃: no category rule applies
     recs = recommendations(desk, theft)
@@ -120,13 +112,11 @@ def test_it_recommends_only_available_units(city, incident):
     assert city.station_car.pk in ids
 
 
-@RECOMMENDATIONS_BUG
 def test_it_limits_the_recommendations(city, desk, incident):
     assert len(recommendations(desk, incident, limit=2)) == 2
     assert desk.get(f"/api/v1/incidents/{incident.pk}/recommendations", {"limit": 0}).status_code == 422
 
 
-@RECOMMENDATIONS_BUG
 def test_it_recommends_only_units_a_station_commands(city, incident):
     recs = recommendations(city.api(city.station_officer), incident)
     assert [r["unit_id"] for r in recs] == [city.patrol_car.pk]
@@ -686,13 +676,6 @@ def test_it_publishes_a_dispatch_to_the_consoles_after_commit(city, incident, dj
     )
 
 
-@pytest.mark.xfail(
-    reason="BUG: anmin/core/events.py publish() registers send() with transaction.on_commit(send) (not "
-    "robust=True) and only guards group_send; if get_channel_layer() or async_to_sync itself fails (e.g. "
-    "a running event loop in the thread) the exception escapes after the commit, so a committed dispatch "
-    "is reported as failed (500)",
-    strict=True,
-)
 def test_it_never_fails_a_committed_dispatch_because_publishing_failed(
     city, incident, django_capture_on_commit_callbacks
 ):
@@ -908,3 +891,16 @@ def test_it_makes_a_unit_in_another_branch_dispatchable_by_the_command_centre(ci
 def test_a_unit_factory_unit_is_available_by_default(city):
     unit = UnitFactory(organization=city.station_a1)
     assert unit.status == UnitStatus.AVAILABLE
+
+
+def test_it_detects_the_newest_entries_deleted(city, call_data):
+    # A shorter chain still links up; only the head (count and last hash) shows the tail is gone.
+    entries = _audited_history(city, call_data)
+    with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM core_auditentry WHERE id>=%s", [entries[-2].pk])
+    checked, bad, reason = verify_chain()
+    assert checked == len(entries) - 2
+    assert bad is not None and bad.pk == entries[-3].pk
+    assert "newest entries were deleted" in reason
+    with pytest.raises(CommandError, match="newest entries were deleted"):
+        call_command("audit", "verify")

@@ -174,11 +174,6 @@ def test_it_sums_the_length_of_a_patrol_line(city):
     assert line.length_m() == pytest.approx(distance_m(*points[0], *points[1]) + distance_m(*points[1], *points[2]))
 
 
-@pytest.mark.xfail(
-    reason="BUG: PatrolLine.clean lets shapely's GEOSException escape for a one-point line instead of a "
-    "ValidationError (anmin/geo/models.py PatrolLine.clean catches only TypeError/ValueError)",
-    strict=True,
-)
 def test_it_rejects_a_patrol_line_of_one_point(city):
     with pytest.raises(ValidationError) as exc:
         _line(city, [[37.735, 115.675]]).clean()

@@ -406,12 +406,6 @@ def test_it_rejects_bad_input_naming_the_field_and_writes_nothing(api, call_data
     assert list(DailySequence.objects.values_list("last", flat=True)) == sequence
 
 
-@pytest.mark.xfail(
-    reason="BUG: priority true is accepted as priority 1 (一级紧急): IncidentIn.priority is a lax "
-    "`int | None` in anmin/incidents/api.py, so pydantic turns the boolean into 1 before clean_call's "
-    "isinstance(bool) check can refuse it; use StrictInt (Field(strict=True))",
-    strict=True,
-)
 def test_it_rejects_a_boolean_priority(api, call_data, existing):
     count = Incident.objects.count()
     response = post(api, {**call_data, "category": "0110", "priority": True})
@@ -438,12 +432,6 @@ def test_it_rejects_a_body_that_is_not_a_json_object(api, existing, body):
     assert (Incident.objects.count(), AuditEntry.objects.count()) == counts
 
 
-@pytest.mark.xfail(
-    reason="BUG: a body that is not JSON gives {'field': null, 'message': 'Cannot parse request body'} "
-    "(ninja's HttpError, English); the api's own json_invalid message 不是有效的 JSON is never used "
-    "and no field is named",
-    strict=True,
-)
 def test_it_names_the_body_when_it_is_not_json(api, existing):
     item = post(api, "not json").json()["detail"][0]
     assert item["field"] == "body"

@@ -103,22 +103,11 @@ def test_it_denies_the_outsider_merging_into_a_hexi_incident(city, hexi, call_da
     assert _state(hexi) == before
 
 
-@pytest.mark.xfail(
-    reason="BUG: repeat-call candidates are not scoped: find_repeat_calls (anmin/incidents/actions.py) "
-    "searches Incident.objects.open() instead of visible_to(user), so an outsider's intake near a 河西 "
-    "incident answers 409 with that incident's id, number and address",
-    strict=True,
-)
 def test_it_does_not_reveal_other_stations_incidents_as_repeat_candidates(city, hexi, call_data):
     response = post(city.api(city.outsider), "/api/v1/incidents", call_data)
     assert hexi.number not in response.content.decode()
 
 
-@pytest.mark.xfail(
-    reason="BUG: repeat-call candidates are not scoped (find_repeat_calls in anmin/incidents/actions.py), "
-    "so the outsider's intake form lists the 河西 incident's number and address to merge into",
-    strict=True,
-)
 def test_it_does_not_offer_other_stations_incidents_on_the_intake_page(city, hexi, call_data):
     response = city.login(city.outsider).post("/intake/", call_data)
     assert hexi.number not in response.content.decode()
@@ -358,3 +347,15 @@ def test_unit_visibility_follows_the_organization_tree(city, branch_leader):
     assert set(Unit.objects.visible_to(branch_leader)) == {city.patrol_car, city.station_car}
     assert set(Unit.objects.visible_to(city.outsider)) == {city.outsider_car}
     assert set(Unit.objects.visible_to(city.dispatcher)) == set(Unit.objects.all())
+
+
+def test_it_shows_but_does_not_let_a_helping_station_cancel_or_reopen(city, jizhou):
+    # 河西's car helps in 冀州: 河西 sees the incident, but only 冀州 (or the command centre) commands it.
+    DispatchUnits(incident=jizhou, unit_ids=[city.patrol_car.pk], by=city.dispatcher).execute()
+    client = city.api(city.station_officer)
+    assert client.get(f"/api/v1/incidents/{jizhou.pk}").status_code == 200
+    response = post(client, f"/api/v1/incidents/{jizhou.pk}/cancel", {"reason": "误报"})
+    assert response.status_code == 403
+    jizhou.refresh_from_db()
+    assert jizhou.status == Incident.Status.DISPATCHED
+    assert post(city.api(city.outsider), f"/api/v1/incidents/{jizhou.pk}/cancel", {"reason": "误报"}).status_code == 200

@@ -60,4 +60,12 @@ def publish(groups: set[str] | list[str], message: dict) -> None:
         else:
             async_to_sync(_send_all)(groups, payload)
 
-    transaction.on_commit(send)
+    def send_safely():
+        # The change is committed by now: failing to tell the consoles (Redis down, no loop) must
+        # be logged, never reported to the user as if the dispatch itself had failed.
+        try:
+            send()
+        except Exception:
+            log.exception("could not publish %s to %s", message, groups)
+
+    transaction.on_commit(send_safely)

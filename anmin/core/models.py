@@ -4,7 +4,7 @@ import hashlib
 import json
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -57,19 +57,40 @@ class AuditEntry(models.Model):
         return hashlib.sha256(payload.encode()).hexdigest()
 
 
-def _lock_chain() -> None:
-    # Appends must be serialized or two entries would claim the same predecessor. SQLite already
-    # serializes writers (IMMEDIATE transactions); PostgreSQL takes a transaction-scoped lock.
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(727001)")
+class AuditHead(models.Model):
+    """The end of the chain: how many entries there are and the hash of the last one.
+
+    Without it, deleting the newest entries would leave a shorter chain that still verifies.
+    The row is also the lock that serializes appends (SELECT … FOR UPDATE)."""
+
+    count = models.PositiveBigIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, default=GENESIS_HASH)
+
+    class Meta:
+        verbose_name = _("审计链头")
+        verbose_name_plural = _("审计链头")
+
+    def __str__(self):
+        return f"{self.count} · {self.last_hash[:12]}"
+
+
+def _head_for_update() -> AuditHead:
+    # Appends must be serialized or two entries would claim the same predecessor: the head row's
+    # lock does that on PostgreSQL; SQLite serializes writers anyway.
+    head = AuditHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+        head, _created = AuditHead.objects.get_or_create(
+            pk=1, defaults={"count": AuditEntry.objects.count(), "last_hash": last or GENESIS_HASH}
+        )
+        head = AuditHead.objects.select_for_update().get(pk=1)
+    return head
 
 
 def append_audit(*, actor, action: str, obj, data: dict | None = None) -> AuditEntry:
     """Append one entry to the trail; must run inside the action's transaction."""
     assert transaction.get_connection().in_atomic_block, "audit entries are written inside an action"  # noqa: S101
-    _lock_chain()
-    last = AuditEntry.objects.order_by("-id").values_list("hash", flat=True).first()
+    head = _head_for_update()
     entry = AuditEntry(
         actor=actor if getattr(actor, "pk", None) else None,
         actor_label=getattr(actor, "audit_label", "") or ("system" if actor is None else str(actor)),
@@ -77,11 +98,12 @@ def append_audit(*, actor, action: str, obj, data: dict | None = None) -> AuditE
         object_type=obj._meta.label_lower if hasattr(obj, "_meta") else str(type(obj).__name__),
         object_id=str(getattr(obj, "pk", obj)),
         data=json.loads(json.dumps(data or {}, default=str, ensure_ascii=False)),
-        prev_hash=last or GENESIS_HASH,
+        prev_hash=head.last_hash,
     )
     entry.at = timezone.now()
     entry.hash = entry.compute_hash()
     entry.save()
+    AuditHead.objects.filter(pk=1).update(count=head.count + 1, last_hash=entry.hash)
     return entry
 
 
@@ -96,4 +118,13 @@ def verify_chain() -> tuple[int, AuditEntry | None, str]:
             return checked, entry, "content does not match its hash: this entry was altered"
         prev = entry.hash
         checked += 1
+    head = AuditHead.objects.filter(pk=1).first()
+    if head is not None and (head.count != checked or head.last_hash != prev):
+        last = AuditEntry.objects.order_by("-id").first()
+        return (
+            checked,
+            last,
+            f"the chain ends after {checked} entries but its head records {head.count}: "
+            "the newest entries were deleted or the head was altered",
+        )
     return checked, None, ""

@@ -352,8 +352,8 @@ class CancelIncident(Action):
     def check(self):
         if not (self.by and self.by.is_authenticated and self.by.can_command):
             raise Denied(_("只有指挥员可以撤销警情"))
-        if not Incident.objects.visible_to(self.by).filter(pk=self.incident.pk).exists():
-            raise Denied(_("无权操作该警情"))
+        if not Incident.objects.commanded_by(self.by).filter(pk=self.incident.pk).exists():
+            raise Denied(_("只有警情所属辖区或上级指挥中心可以撤销或重新打开警情"))
         if not isinstance(self.reason, str) or not self.reason.strip():
             raise ActionError(_("请填写撤销原因"), field="reason", code="required")
         if len(self.reason) > 500:

@@ -1,5 +1,6 @@
 """API for recommendations, dispatch, units (status, position, feedback), cancel and reopen."""
 
+from dataclasses import asdict
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
@@ -111,7 +112,7 @@ def visible_unit(request, unit_id: int) -> Unit:
 @router.get("/incidents/{incident_id}/recommendations", response=list[RecommendationOut], summary="推荐警力")
 def recommendations(request, incident_id: int, limit: int = Query(10, ge=1, le=100)):
     incident = visible_incident(request, incident_id)
-    return [r.__dict__ for r in recommend(incident, request.user, limit=limit)]
+    return [asdict(r) for r in recommend(incident, request.user, limit=limit)]
 
 
 @router.post("/incidents/{incident_id}/dispatch", response={200: IncidentDetailOut}, summary="派警")

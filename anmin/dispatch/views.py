@@ -260,6 +260,9 @@ def _panel_context(request, incident, error=None):
     assignments = list(incident.assignments.select_related("unit", "dispatched_by"))
     recs = recommend(incident, request.user) if incident.is_open and request.user.can_command else []
     return {
+        "version": "|".join(
+            [str(incident.updated_at), *(str(a.pk) for a in assignments), *(str(r.unit_id) for r in recs)]
+        ),
         "incident": incident,
         "events": incident.events.select_related("actor"),
         "assignments": assignments,
@@ -337,7 +340,20 @@ def _phone_context(request, unit, error=None):
         "incident": assignment.incident if assignment else None,
         "results": FeedbackResult.choices,
         "error": error,
+        "version": _phone_version(unit, assignment),
     }
+
+
+def _phone_version(unit, assignment) -> str:
+    """What the phone panel shows, in one string: a live refresh that brings nothing new is not
+    swapped in, so it cannot wipe a feedback form the officer is typing."""
+    if unit is None:
+        return ""
+    parts = [unit.status, unit.position_at]
+    if assignment is not None:
+        parts += [assignment.pk, assignment.en_route_at, assignment.arrived_at, assignment.handling_at]
+        parts += [assignment.resolved_at, assignment.incident.status, assignment.incident.updated_at]
+    return "|".join(str(p) for p in parts)
 
 
 @login_required

@@ -146,11 +146,17 @@ class PatrolLine(models.Model):
         return self.name
 
     def clean(self):
-        try:
-            line = LineString([(lon, lat) for lat, lon in self.points])
-        except (TypeError, ValueError):
-            raise ValidationError({"points": _("线路坐标格式应为 [[纬度, 经度], …]")}) from None
-        if len(self.points) < 2 or not line.is_valid:
+        points = self.points
+        if not isinstance(points, list) or not all(
+            isinstance(p, list | tuple)
+            and len(p) == 2
+            and all(isinstance(v, int | float) and not isinstance(v, bool) for v in p)
+            and -90 <= p[0] <= 90
+            and -180 <= p[1] <= 180
+            for p in points
+        ):
+            raise ValidationError({"points": _("线路坐标格式应为 [[纬度, 经度], …]")})
+        if len({tuple(p) for p in points}) < 2 or not LineString([(lon, lat) for lat, lon in points]).is_valid:
             raise ValidationError({"points": _("巡线至少需要两个不同的点")})
 
     def length_m(self) -> float:

@@ -185,15 +185,17 @@ def clean_call(raw: dict) -> CallData:
     )
 
 
-def find_repeat_calls(category: Category, lat: float, lon: float, now=None) -> list[Incident]:
-    """Open incidents of the same category near the same place in the last minutes (重复报警)."""
+def find_repeat_calls(category: Category, lat: float, lon: float, now=None, *, user=None) -> list[Incident]:
+    """Open incidents of the same category near the same place in the last minutes (重复报警),
+    among those `user` may see: a call-taker is never shown another jurisdiction's incident."""
     now = now or timezone.now()
     since = now - timedelta(minutes=settings.REPEAT_CALL_MINUTES)
     radius = settings.REPEAT_CALL_METERS
     dlat = radius / 111_000
     dlon = radius / (111_000 * max(0.1, math.cos(math.radians(lat))))
+    incidents = Incident.objects.all() if user is None else Incident.objects.visible_to(user)
     candidates = (
-        Incident.objects.open()
+        incidents.open()
         .filter(
             category=category,
             received_at__gte=since,
@@ -236,7 +238,7 @@ class ReceiveCall(Action):
         if self.merge_into is not None:
             return self._merge(self.merge_into, call), False
         if not self.force_new:
-            repeats = find_repeat_calls(call.category, call.lat, call.lon, now)
+            repeats = find_repeat_calls(call.category, call.lat, call.lon, now, user=self.by)
             if repeats:
                 raise RepeatCall(repeats)
         minutes = call.cell.arrival_minutes()

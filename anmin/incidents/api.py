@@ -4,6 +4,7 @@ from datetime import datetime
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
+from pydantic import StrictInt
 
 from anmin.core.errors import ActionError
 from anmin.core.masking import mask_phone
@@ -35,7 +36,7 @@ class IncidentIn(Schema):
     caller_phone: str = Field("", max_length=200)
     caller_name: str = Field("", max_length=200)
     description: str = Field("", max_length=20000)
-    priority: int | None = Field(None, description="1 紧急、2 较急、3 一般；默认按类别")
+    priority: StrictInt | None = Field(None, description="1 紧急、2 较急、3 一般；默认按类别")
     merge_into: int | None = Field(None, description="合并到此警情（重复报警）")
     force_new: bool = Field(False, description="即使有重复报警也新建警情")
 

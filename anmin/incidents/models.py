@@ -69,6 +69,17 @@ class IncidentQuerySet(models.QuerySet):
         sent_here = assignment.objects.filter(incident=OuterRef("pk"), unit__organization__path__startswith=path)
         return self.filter(Q(station__path__startswith=path) | Exists(sent_here))
 
+    def commanded_by(self, user):
+        """Incidents the user may command outright (cancel, reopen): those of their own
+        jurisdiction subtree — not those they see only because one of their units was sent."""
+        if not getattr(user, "is_authenticated", False):
+            return self.none()
+        if user.sees_everything:
+            return self
+        if user.organization_id is None:
+            return self.none()
+        return self.filter(station__path__startswith=user.organization.path)
+
     def open(self):
         return self.exclude(status__in=Incident.CLOSED_STATUSES)
 

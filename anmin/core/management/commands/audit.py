@@ -11,9 +11,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, verb, **options):
         checked, bad, reason = verify_chain()
-        if bad is None:
+        if not reason:
             self.stdout.write(self.style.SUCCESS(f"audit trail intact: {checked} entries verified"))
             return
-        raise CommandError(
-            f"audit trail broken at entry #{bad.pk} ({bad.action} {bad.object_type}#{bad.object_id}): {reason}"
-        )
+        where = f"entry #{bad.pk} ({bad.action} {bad.object_type}#{bad.object_id})" if bad else "the end of the trail"
+        raise CommandError(f"audit trail broken at {where}: {reason}")
