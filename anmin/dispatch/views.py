@@ -8,7 +8,7 @@ import h3
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Min, Q
 from django.http import Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -68,11 +68,24 @@ def board(request):
         request,
         "dispatch/board.html",
         {
+            "nav": "board",
             "incidents": _queue_incidents(request.user),
             "now": timezone.now(),
-            "selected": request.GET.get("incident"),
+            "selected": int(request.GET["incident"]) if request.GET.get("incident", "").isdigit() else None,
+            "bounds": _jurisdiction_bounds(request.user),
         },
     )
+
+
+def _jurisdiction_bounds(user) -> list[list[float]] | None:
+    """The box of a station's or branch's grid, for the map to open on; None for the whole city
+    (the map then opens on the urban centre, where most calls come from)."""
+    if user.sees_everything:
+        return None
+    box = GridCell.objects.visible_to(user).aggregate(s=Min("lat"), w=Min("lon"), n=Max("lat"), e=Max("lon"))
+    if box["s"] is None:
+        return None
+    return [[box["s"], box["w"]], [box["n"], box["e"]]]
 
 
 @login_required

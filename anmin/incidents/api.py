@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Query, Router, Schema, Status
 from pydantic import StrictInt
 
 from anmin.core.errors import ActionError
@@ -168,7 +168,7 @@ def create_incident(request, payload: IncidentIn):
             raise ActionError("要合并的警情不存在或无权查看", field="merge_into", code="not_found")
     incident, created = ReceiveCall(by=request.user, data=data, merge_into=target, force_new=force_new).execute()
     # The caller's number is echoed only to whoever just typed it; everyone else sees it masked.
-    return (201 if created else 200), incident_detail(incident, full_phone=created, new=created)
+    return Status(201 if created else 200, incident_detail(incident, full_phone=created, new=created))
 
 
 class IncidentFilter(Schema):

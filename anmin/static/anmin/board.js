@@ -5,6 +5,8 @@
   let selected = JSON.parse(document.getElementById("selected-incident").textContent);
   const map = L.map("map", { preferCanvas: true, zoomControl: true }).setView(coords.show(37.735, 115.675), 12);
   if (tileUrl) L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(map);  /* no TILE_URL: the grid on a plain background */
+  const bounds = JSON.parse(document.getElementById("map-bounds").textContent);
+  if (bounds) map.fitBounds(bounds.map((p) => coords.show(p[0], p[1])), { padding: [20, 20] });
   const gridLayer = L.layerGroup().addTo(map), postLayer = L.layerGroup().addTo(map), lineLayer = L.layerGroup().addTo(map);
   const incidentLayer = L.layerGroup().addTo(map), unitLayer = L.layerGroup().addTo(map);
   L.control.layers(null, { "网格": gridLayer, "点位": postLayer, "巡线": lineLayer, "警情": incidentLayer, "警力": unitLayer },
