@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anmin.geo.models import AreaType, GridCell, lat_validators, lon_validators
-from anmin.org.models import Organization
+from anmin.org.models import Organization, scope_path
 
 
 class IncidentClass(models.TextChoices):
@@ -58,13 +58,11 @@ class Category(models.Model):
 class IncidentQuerySet(models.QuerySet):
     def visible_to(self, user):
         """A station sees incidents in its jurisdiction and those its units were sent to."""
-        if not getattr(user, "is_authenticated", False):
+        path = scope_path(user)
+        if path is None:
             return self.none()
-        if user.sees_everything:
+        if not path:
             return self
-        if user.organization_id is None:
-            return self.none()
-        path = user.organization.path
         assignment = apps.get_model("dispatch", "Assignment")
         sent_here = assignment.objects.filter(incident=OuterRef("pk"), unit__organization__path__startswith=path)
         return self.filter(Q(station__path__startswith=path) | Exists(sent_here))
@@ -72,13 +70,10 @@ class IncidentQuerySet(models.QuerySet):
     def commanded_by(self, user):
         """Incidents the user may command outright (cancel, reopen): those of their own
         jurisdiction subtree — not those they see only because one of their units was sent."""
-        if not getattr(user, "is_authenticated", False):
+        path = scope_path(user)
+        if path is None:
             return self.none()
-        if user.sees_everything:
-            return self
-        if user.organization_id is None:
-            return self.none()
-        return self.filter(station__path__startswith=user.organization.path)
+        return self.filter(station__path__startswith=path) if path else self
 
     def open(self):
         return self.exclude(status__in=Incident.CLOSED_STATUSES)

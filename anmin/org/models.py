@@ -17,16 +17,25 @@ token_cache = TtlCache("api-tokens", ttl=60)
 phone_validator = RegexValidator(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8}|\d{3,8})$", _("请输入有效的电话号码"))
 
 
+def scope_path(user) -> str | None:
+    """The organization-path prefix a user's reads are limited to: "" for everything (the bureau
+    and its command centre), None for nothing (anonymous, or not placed in any unit)."""
+    if not getattr(user, "is_authenticated", False):
+        return None
+    if user.sees_everything:
+        return ""
+    if user.organization_id is None:
+        return None
+    return user.organization.path
+
+
 class OrganizationQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Organizations in the user's subtree; the whole tree for the command centre."""
-        if not getattr(user, "is_authenticated", False):
+        path = scope_path(user)
+        if path is None:
             return self.none()
-        if user.sees_everything:
-            return self
-        if user.organization_id is None:
-            return self.none()
-        return self.filter(path__startswith=user.organization.path)
+        return self.filter(path__startswith=path) if path else self
 
 
 class Organization(models.Model):
