@@ -359,3 +359,12 @@ def test_it_shows_but_does_not_let_a_helping_station_cancel_or_reopen(city, jizh
     jizhou.refresh_from_db()
     assert jizhou.status == Incident.Status.DISPATCHED
     assert post(city.api(city.outsider), f"/api/v1/incidents/{jizhou.pk}/cancel", {"reason": "误报"}).status_code == 200
+
+
+def test_it_names_a_missing_or_bad_map_box_parameter(city):
+    client = city.login(city.dispatcher)
+    response = client.get("/board/grid.json", {"south": 37.7, "west": "abc", "north": 37.8, "east": 115.7})
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["field"] == "west"
+    response = client.get("/board/grid.json", {"south": 37.7, "west": 115.6, "north": "nan", "east": 115.7})
+    assert response.json()["detail"][0]["field"] == "north"

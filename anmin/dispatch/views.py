@@ -1,6 +1,5 @@
 """Screens of the command centre and the officer's phone: board, intake, incident, phone page."""
 
-import json
 import math
 from datetime import timedelta
 
@@ -9,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Min, Q
-from django.http import Http404, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -152,9 +151,12 @@ def _float_arg(request, name):
 def grid_data(request):
     """Grid cells in the visible box with their jurisdiction and load (incidents in the last 7 days)."""
     _require_console(request.user)
-    box = [_float_arg(request, k) for k in ("south", "west", "north", "east")]
+    names = ("south", "west", "north", "east")
+    box = [_float_arg(request, k) for k in names]
     if None in box:
-        return HttpResponseBadRequest(_("缺少或无效的 south/west/north/east 参数"))
+        field = names[box.index(None)]
+        message = _("缺少或无效的参数 %(field)s（应为数字）") % {"field": field}
+        return JsonResponse({"detail": [{"field": field, "message": message, "code": "invalid"}]}, status=400)
     south, west, north, east = box
     cells = GridCell.objects.visible_to(request.user).filter(lat__range=(south, north), lon__range=(west, east))
     rows = list(cells.values_list("h3", "jurisdiction_id", "jurisdiction__name", "area_type")[:4000])
@@ -409,7 +411,3 @@ def phone_panel(request):
             error = exc
         unit.refresh_from_db()
     return render(request, "dispatch/_phone_panel.html", _phone_context(request, unit, error))
-
-
-def json_script_safe(data) -> str:
-    return json.dumps(data, ensure_ascii=False)
