@@ -9,7 +9,11 @@ class GeoConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_delete, post_save
 
-        from anmin.geo.models import ArrivalTarget, target_cache
+        from anmin.geo.models import ArrivalTarget, GridCell, cell_cache, target_cache
+        from anmin.org.models import Organization
 
         post_save.connect(target_cache.clear, sender=ArrivalTarget, dispatch_uid="target-cache")
         post_delete.connect(target_cache.clear, sender=ArrivalTarget, dispatch_uid="target-cache-del")
+        for model in (GridCell, Organization):
+            post_save.connect(cell_cache.clear, sender=model, dispatch_uid=f"cell-cache-{model.__name__}")
+            post_delete.connect(cell_cache.clear, sender=model, dispatch_uid=f"cell-cache-del-{model.__name__}")

@@ -13,6 +13,8 @@ from anmin.org.models import Organization
 
 #: Arrival targets per area type, per process; cleared when one is saved (GeoConfig.ready).
 target_cache = TtlCache("arrival-targets", ttl=60)
+#: H3 index → GridCell with its jurisdiction, per process.
+cell_cache = TtlCache("grid-cells", ttl=60)
 
 lat_validators = [MinValueValidator(-90), MaxValueValidator(90)]
 lon_validators = [MinValueValidator(-180), MaxValueValidator(180)]
@@ -99,7 +101,9 @@ class GridCell(models.Model):
     def locate(cls, lat: float, lon: float) -> "GridCell | None":
         """The grid cell containing a WGS-84 point, or None outside the city."""
         cell = h3.latlng_to_cell(lat, lon, settings.GRID_RESOLUTION)
-        return cls.objects.select_related("jurisdiction").filter(pk=cell).first()
+        # Every intake (and every imported row) asks this: cells are cached per process, cleared
+        # when a cell or an organization is saved (GeoConfig.ready).
+        return cell_cache.get(cell, lambda: cls.objects.select_related("jurisdiction").filter(pk=cell).first())
 
 
 class Post(models.Model):

@@ -132,7 +132,7 @@ def incident_detail(incident: Incident, *, full_phone: bool = False, new: bool =
             "unit": e.unit_label,
             "detail": e.detail,
         }
-        for e in incident.events.select_related("actor")
+        for e in (incident.new_timeline if new else incident.events.select_related("actor"))
     ]
     data["assignments"] = [
         {
