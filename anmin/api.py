@@ -111,11 +111,13 @@ def on_http_error(request, exc: HttpError):
     return api.create_response(request, error_body([item]), status=exc.status_code)
 
 
+from anmin.cases.api import router as cases_router  # noqa: E402
 from anmin.dispatch.api import router as dispatch_router  # noqa: E402
 from anmin.incidents.api import router as incidents_router  # noqa: E402
 
 api.add_router("/", incidents_router)
 api.add_router("/", dispatch_router)
+api.add_router("/", cases_router)
 
 
 def openapi_json(request):

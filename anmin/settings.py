@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "anmin.geo",
     "anmin.incidents",
     "anmin.dispatch",
+    "anmin.cases",
+    "anmin.supervision",
     "anmin.demo",
 ]
 

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,6 +14,7 @@ from anmin.core.cache import TtlCache
 from anmin.core.errors import ActionError, Denied
 from anmin.core.events import publish
 from anmin.core.models import append_audit
+from anmin.core.sequences import increment
 from anmin.geo.coords import distance_m
 from anmin.geo.models import GridCell
 from anmin.incidents.models import Category, DailySequence, Incident, IncidentEvent
@@ -71,21 +71,10 @@ def bureau_code() -> str:
 
 
 def next_number(received_at: datetime) -> str:
-    """Next 接警单号 of the bureau for the local day of `received_at`; call inside a transaction.
-
-    One upsert: the row lock it takes makes concurrent intakes get consecutive numbers, never the
-    same one (SQLite ≥ 3.35 and PostgreSQL both speak INSERT … ON CONFLICT … RETURNING).
-    """
+    """Next 接警单号 of the bureau for the local day of `received_at`; call inside a transaction."""
     code = bureau_code()
     day = timezone.localtime(received_at).date()
-    table = connection.ops.quote_name(DailySequence._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {table} (bureau_code, day, last) VALUES (%s, %s, 1) "  # noqa: S608 - table name is ours
-            f"ON CONFLICT (bureau_code, day) DO UPDATE SET last = {table}.last + 1 RETURNING last",
-            [code, day],
-        )
-        last = cursor.fetchone()[0]
+    last = increment(DailySequence, bureau_code=code, day=day)
     return f"{code}-{day:%Y%m%d}-{last:06d}"
 
 

@@ -134,6 +134,10 @@ class Role(models.TextChoices):
 
 #: Roles that may take calls and dispatch units within what they can see.
 COMMAND_ROLES = {Role.DISPATCHER, Role.LEADER, Role.ADMIN, Role.STATION}
+#: Roles that handle cases in their unit (besides a case's own 主办 and 协办).
+CASE_ROLES = {Role.STATION, Role.TRAFFIC, Role.LEADER}
+#: Roles that approve what the law reserves to a leader (立案、撤案、处罚决定…).
+APPROVER_ROLES = {Role.LEADER}
 
 
 class OfficerManager(UserManager):
@@ -207,6 +211,10 @@ class Officer(AbstractUser):
     @property
     def can_command(self) -> bool:
         return self.is_superuser or self.role in COMMAND_ROLES
+
+    @property
+    def can_approve(self) -> bool:
+        return self.is_superuser or self.role in APPROVER_ROLES
 
     def is_locked(self, now=None) -> bool:
         return self.locked_until is not None and self.locked_until > (now or timezone.now())

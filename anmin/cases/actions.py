@@ -1,0 +1,246 @@
+"""Actions on cases: 受案 (open), status changes along the lifecycle, approval requests and decisions."""
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anmin.cases.lifecycle import FINAL_STATUSES, CaseKind, CaseStatus, Transition, transition_for
+from anmin.cases.models import ApprovalRequest, Case, CaseEvent, CaseSequence
+from anmin.core.actions import Action
+from anmin.core.errors import ActionError, Conflict, Denied
+from anmin.core.models import append_audit
+from anmin.core.sequences import increment
+from anmin.incidents.models import Incident
+from anmin.org.models import CASE_ROLES, Officer, Organization
+
+MAX_TITLE = 120
+MAX_SUMMARY = 5000
+MAX_REASON = 2000
+
+
+def can_handle(user, case: Case) -> bool:
+    """The case's 主办 and 协办, and case officers and leaders of the units that can see it."""
+    if not (user and user.is_authenticated):
+        return False
+    if case.lead_investigator_id == user.pk or case.helpers.filter(pk=user.pk).exists():
+        return True
+    return (user.is_superuser or user.role in CASE_ROLES) and Case.objects.visible_to(user).filter(pk=case.pk).exists()
+
+
+def _text(value, field: str, label: str, limit: int, *, required: bool) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ActionError(_("%(label)s应为文本") % {"label": label}, field=field)
+    value = value.strip()
+    if required and not value:
+        raise ActionError(_("请填写%(label)s") % {"label": label}, field=field, code="required")
+    if len(value) > limit:
+        raise ActionError(
+            _("%(label)s不能超过 %(limit)s 个字") % {"label": label, "limit": limit}, field=field, code="too_long"
+        )
+    return value
+
+
+def record(case: Case, action: str, label: str, by, *, from_status="", to_status="", note="", at=None) -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case,
+        action=action,
+        label=label,
+        from_status=from_status,
+        to_status=to_status,
+        actor=by if getattr(by, "pk", None) else None,
+        note=note[:500],
+        at=at or timezone.now(),
+    )
+
+
+def next_case_number(kind: str, organization: Organization, at) -> str:
+    letter = "A" if kind == CaseKind.CRIMINAL else "X"
+    prefix = f"{letter}{organization.code}{timezone.localtime(at):%Y%m}"
+    return f"{prefix}{increment(CaseSequence, prefix=prefix):04d}"
+
+
+class OpenCase(Action):
+    """受案: register a case, from an incident (keeping the link; handled by its station by default)
+    or directly. The registering officer is the 主办侦查员 unless another one is named."""
+
+    def __init__(
+        self,
+        *,
+        by,
+        kind: str,
+        title: str,
+        cause: str = "",
+        summary: str = "",
+        incident: Incident | None = None,
+        organization: Organization | None = None,
+        lead_investigator: Officer | None = None,
+        at=None,
+    ):
+        self.by = by
+        self.kind = kind
+        self.title = title
+        self.cause = cause
+        self.summary = summary
+        self.incident = incident
+        self.organization = organization
+        self.lead = lead_investigator
+        self.at = at
+
+    def check(self):
+        if not (self.by and self.by.is_authenticated and (self.by.is_superuser or self.by.role in CASE_ROLES)):
+            raise Denied(_("只有办案民警或领导可以受案"))
+        if self.kind not in CaseKind.values:
+            raise ActionError(_("案件类型应为 criminal（刑事）或 administrative（行政）"), field="kind")
+        if self.incident is not None and not Incident.objects.visible_to(self.by).filter(pk=self.incident.pk).exists():
+            raise Denied(_("无权查看该警情"), field="incident")
+        if self.organization is None:
+            self.organization = self.incident.station if self.incident else self.by.organization
+        if self.organization is None:
+            raise ActionError(_("请指定办案单位"), field="organization", code="required")
+        if not Organization.objects.visible_to(self.by).filter(pk=self.organization.pk).exists():
+            raise Denied(_("不能为本单位以外的单位受案"), field="organization")
+        self.lead = self.lead or self.by
+        if not Officer.objects.visible_to(self.by).filter(pk=self.lead.pk, is_active=True).exists():
+            raise ActionError(_("主办侦查员不存在或不在本单位"), field="lead_investigator", code="unknown")
+
+    def run(self) -> Case:
+        at = self.at or timezone.now()
+        case = Case.objects.create(
+            number=next_case_number(self.kind, self.organization, at),
+            kind=self.kind,
+            title=_text(self.title, "title", _("案件名称"), MAX_TITLE, required=True),
+            cause=_text(self.cause, "cause", _("案由"), 60, required=False),
+            summary=_text(self.summary, "summary", _("简要案情"), MAX_SUMMARY, required=False),
+            organization=self.organization,
+            lead_investigator=self.lead,
+            incident=self.incident,
+            accepted_at=at,
+            status_since=at,
+            created_by=self.by,
+        )
+        note = _("来源警情 %(number)s") % {"number": self.incident.number} if self.incident else ""
+        record(case, "accept", _("受案"), self.by, to_status=CaseStatus.ACCEPTED, note=note, at=at)
+        append_audit(
+            actor=self.by,
+            action="case.accept",
+            obj=case,
+            data={"number": case.number, "kind": case.kind, "incident": getattr(self.incident, "number", None)},
+        )
+        return case
+
+
+def _apply(case: Case, transition: Transition, by, note: str, now) -> Case:
+    previous = case.status
+    case.status = transition.target
+    case.status_since = now
+    if transition.target in FINAL_STATUSES:
+        case.closed_at = now
+    case.save(update_fields=["status", "status_since", "closed_at", "updated_at"])
+    record(case, transition.code, str(transition.label), by, from_status=previous, to_status=case.status, note=note)
+    return case
+
+
+class ChangeCaseStatus(Action):
+    """Move a case along its lifecycle. A transition reserved to a leader (立案、不予立案、撤案、
+    处罚决定) is not applied: it becomes an approval request, and the result says so."""
+
+    def __init__(self, *, case: Case, action: str, by, reason: str = ""):
+        self.case = case
+        self.action = action
+        self.by = by
+        self.reason = reason
+
+    def check(self):
+        if not can_handle(self.by, self.case):
+            raise Denied(_("无权办理该案件"))
+
+    def run(self) -> tuple[Case, ApprovalRequest | None]:
+        case = Case.objects.select_for_update().get(pk=self.case.pk)
+        transition = transition_for(case.kind, self.action) if isinstance(self.action, str) else None
+        if transition is None:
+            raise ActionError(
+                _("%(kind)s没有“%(action)s”这一操作")
+                % {"kind": case.get_kind_display(), "action": str(self.action)[:30]},
+                field="action",
+                code="unknown",
+            )
+        if case.status not in transition.sources:
+            raise ActionError(
+                _("案件当前为“%(status)s”，不能%(label)s")
+                % {"status": case.get_status_display(), "label": transition.label},
+                field="action",
+                code="not_allowed",
+            )
+        reason = _text(self.reason, "reason", _("理由"), MAX_REASON, required=transition.needs_approval)
+        now = timezone.now()
+        if not transition.needs_approval:
+            _apply(case, transition, self.by, reason, now)
+            append_audit(actor=self.by, action=f"case.{transition.code}", obj=case, data={"status": case.status})
+            return case, None
+        if case.approvals.pending().filter(transition=transition.code).exists():
+            raise Conflict(_("已有待审批的“%(label)s”申请") % {"label": transition.label}, field="action")
+        approval = ApprovalRequest.objects.create(
+            case=case,
+            transition=transition.code,
+            label=str(transition.label),
+            reason=reason,
+            requested_by=self.by,
+            requested_at=now,
+        )
+        record(
+            case, f"request_{transition.code}", _("申请%(label)s") % {"label": transition.label}, self.by, note=reason
+        )
+        append_audit(actor=self.by, action="approval.request", obj=approval, data={"transition": transition.code})
+        return case, approval
+
+
+class DecideApproval(Action):
+    """审批: approve or reject a pending request. Nobody approves their own request; the approver
+    must hold an approving role over the case's unit. An approval applies the transition at once."""
+
+    def __init__(self, *, approval: ApprovalRequest, approve: bool, by, note: str = ""):
+        self.approval = approval
+        self.approve = approve
+        self.by = by
+        self.note = note
+
+    def check(self):
+        if not isinstance(self.approve, bool):
+            raise ActionError(_("请选择批准或不批准"), field="approve")
+        if not (self.by and self.by.is_authenticated and self.by.can_approve):
+            raise Denied(_("只有具有审批权限的领导可以审批"))
+        if not Case.objects.visible_to(self.by).filter(pk=self.approval.case_id).exists():
+            raise Denied(_("无权审批该案件"))
+        if self.approval.requested_by_id == self.by.pk:
+            raise Denied(_("不能审批自己提出的申请"), code="self_approval")
+
+    def run(self) -> ApprovalRequest:
+        approval = ApprovalRequest.objects.select_for_update().select_related("case").get(pk=self.approval.pk)
+        if approval.status != ApprovalRequest.Status.PENDING:
+            raise ActionError(_("该申请已经处理"), field="approve", code="decided")
+        note = _text(self.note, "note", _("审批意见"), 500, required=not self.approve)
+        now = timezone.now()
+        case = Case.objects.select_for_update().get(pk=approval.case_id)
+        transition = transition_for(case.kind, approval.transition)
+        if self.approve and (transition is None or case.status not in transition.sources):
+            raise ActionError(_("案件状态已经变化，该申请不能再批准"), field="approve", code="stale")
+        approval.status = ApprovalRequest.Status.APPROVED if self.approve else ApprovalRequest.Status.REJECTED
+        approval.decided_by = self.by
+        approval.decided_at = now
+        approval.decision_note = note
+        approval.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        if self.approve:
+            _apply(case, transition, self.by, note or _("批准"), now)
+        else:
+            record(
+                case,
+                f"reject_{approval.transition}",
+                _("不批准%(label)s") % {"label": approval.label},
+                self.by,
+                note=note,
+            )
+        append_audit(
+            actor=self.by, action="approval.decide", obj=approval, data={"approved": self.approve, "case": case.number}
+        )
+        return approval

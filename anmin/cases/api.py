@@ -1,0 +1,217 @@
+"""API for cases and approvals (same conventions as the incidents API)."""
+
+from datetime import datetime
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Query, Router, Schema, Status
+
+from anmin.cases.actions import ChangeCaseStatus, DecideApproval, OpenCase
+from anmin.cases.lifecycle import CaseKind, CaseStatus, available_transitions
+from anmin.cases.models import ApprovalRequest, Case
+from anmin.core.errors import ActionError
+from anmin.incidents.models import Incident
+from anmin.org.models import Officer
+
+router = Router(tags=["cases"])
+
+
+class CaseIn(Schema):
+    kind: CaseKind
+    title: str = Field(..., max_length=2000)
+    cause: str = Field("", max_length=2000)
+    summary: str = Field("", max_length=20000)
+    incident_id: int | None = Field(None, description="来源警情")
+    lead_investigator_id: int | None = Field(None, description="主办侦查员；默认为登记人")
+
+
+class TransitionIn(Schema):
+    action: str = Field(..., max_length=40, description="如 file（立案）、investigate、solve、withdraw …")
+    reason: str = Field("", max_length=20000)
+
+
+class DecisionIn(Schema):
+    approve: bool
+    note: str = Field("", max_length=2000)
+
+
+class CaseEventOut(Schema):
+    action: str
+    label: str
+    from_status: str
+    to_status: str
+    at: datetime
+    actor: str | None
+    note: str
+
+
+class ApprovalOut(Schema):
+    id: int
+    case_id: int
+    case_number: str
+    transition: str
+    label: str
+    reason: str
+    status: str
+    requested_by: str
+    requested_at: datetime
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str
+
+
+class CaseOut(Schema):
+    id: int
+    number: str
+    kind: str
+    title: str
+    cause: str
+    status: str
+    status_label: str
+    organization: str
+    lead_investigator: str
+    incident_id: int | None
+    accepted_at: datetime
+    status_since: datetime
+
+
+class CaseDetailOut(CaseOut):
+    summary: str
+    timeline: list[CaseEventOut]
+    approvals: list[ApprovalOut]
+    actions: list[dict]
+
+
+def case_out(case: Case) -> dict:
+    return {
+        "id": case.pk,
+        "number": case.number,
+        "kind": case.kind,
+        "title": case.title,
+        "cause": case.cause,
+        "status": case.status,
+        "status_label": case.get_status_display(),
+        "organization": case.organization.name,
+        "lead_investigator": str(case.lead_investigator),
+        "incident_id": case.incident_id,
+        "accepted_at": case.accepted_at,
+        "status_since": case.status_since,
+    }
+
+
+def approval_out(a: ApprovalRequest) -> dict:
+    return {
+        "id": a.pk,
+        "case_id": a.case_id,
+        "case_number": a.case.number,
+        "transition": a.transition,
+        "label": a.label,
+        "reason": a.reason,
+        "status": a.status,
+        "requested_by": a.requested_by.audit_label,
+        "requested_at": a.requested_at,
+        "decided_by": a.decided_by.audit_label if a.decided_by else None,
+        "decided_at": a.decided_at,
+        "decision_note": a.decision_note,
+    }
+
+
+def case_detail(case: Case) -> dict:
+    data = case_out(case)
+    data["summary"] = case.summary
+    data["timeline"] = [
+        {
+            "action": e.action,
+            "label": e.label,
+            "from_status": e.from_status,
+            "to_status": e.to_status,
+            "at": e.at,
+            "actor": e.actor.audit_label if e.actor else None,
+            "note": e.note,
+        }
+        for e in case.events.select_related("actor")
+    ]
+    data["approvals"] = [approval_out(a) for a in case.approvals.select_related("case", "requested_by", "decided_by")]
+    data["actions"] = [
+        {"action": t.code, "label": str(t.label), "needs_approval": t.needs_approval}
+        for t in available_transitions(case.kind, case.status)
+    ]
+    return data
+
+
+def visible_case(request, case_id: int) -> Case:
+    qs = Case.objects.visible_to(request.user).select_related("organization", "lead_investigator")
+    return get_object_or_404(qs, pk=case_id)
+
+
+@router.post("/cases", response={201: CaseDetailOut}, summary="受案：新建案件")
+def create_case(request, payload: CaseIn):
+    incident = lead = None
+    if payload.incident_id is not None:
+        incident = Incident.objects.visible_to(request.user).select_related("station").filter(pk=payload.incident_id)
+        incident = incident.first()
+        if incident is None:
+            raise ActionError("来源警情不存在或无权查看", field="incident_id", code="not_found")
+    if payload.lead_investigator_id is not None:
+        lead = Officer.objects.visible_to(request.user).filter(pk=payload.lead_investigator_id).first()
+        if lead is None:
+            raise ActionError("主办侦查员不存在或不在本单位", field="lead_investigator_id", code="not_found")
+    case = OpenCase(
+        by=request.user,
+        kind=payload.kind,
+        title=payload.title,
+        cause=payload.cause,
+        summary=payload.summary,
+        incident=incident,
+        lead_investigator=lead,
+    ).execute()
+    return Status(201, case_detail(visible_case(request, case.pk)))
+
+
+class CaseFilter(Schema):
+    status: CaseStatus | None = None
+    kind: CaseKind | None = None
+    limit: int = Field(100, ge=1, le=500)
+    offset: int = Field(0, ge=0)
+
+
+@router.get("/cases", response=list[CaseOut], summary="案件列表")
+def list_cases(request, filters: Query[CaseFilter]):
+    qs = Case.objects.visible_to(request.user).select_related("organization", "lead_investigator")
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    return [case_out(c) for c in qs.order_by("-accepted_at", "-id")[filters.offset : filters.offset + filters.limit]]
+
+
+@router.get("/cases/{case_id}", response=CaseDetailOut, summary="案件详情（时间轴、审批、可办操作）")
+def get_case(request, case_id: int):
+    return case_detail(visible_case(request, case_id))
+
+
+@router.post(
+    "/cases/{case_id}/transitions",
+    response={200: CaseDetailOut, 202: CaseDetailOut},
+    summary="办理案件流程；须审批的事项返回 202 并生成审批申请",
+)
+def change_status(request, case_id: int, payload: TransitionIn):
+    case = visible_case(request, case_id)
+    _case, approval = ChangeCaseStatus(
+        case=case, action=payload.action, reason=payload.reason, by=request.user
+    ).execute()
+    return Status(202 if approval else 200, case_detail(visible_case(request, case_id)))
+
+
+@router.get("/approvals", response=list[ApprovalOut], summary="审批待办")
+def approval_inbox(request):
+    qs = ApprovalRequest.objects.inbox_of(request.user).select_related("case", "requested_by", "decided_by")
+    return [approval_out(a) for a in qs.order_by("requested_at")]
+
+
+@router.post("/approvals/{approval_id}/decision", response=ApprovalOut, summary="审批：批准或不批准")
+def decide(request, approval_id: int, payload: DecisionIn):
+    qs = ApprovalRequest.objects.filter(case__in=Case.objects.visible_to(request.user)).select_related("case")
+    approval = get_object_or_404(qs, pk=approval_id)
+    DecideApproval(approval=approval, approve=payload.approve, note=payload.note, by=request.user).execute()
+    approval = ApprovalRequest.objects.select_related("case", "requested_by", "decided_by").get(pk=approval.pk)
+    return approval_out(approval)

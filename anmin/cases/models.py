@@ -1,0 +1,160 @@
+"""案件: criminal and administrative cases, their timeline, and approval requests (审批)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from anmin.cases.lifecycle import FINAL_STATUSES, CaseKind, CaseStatus
+from anmin.incidents.models import Incident
+from anmin.org.models import Organization, scope_path
+
+
+class CaseQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A unit sees the cases its subtree handles; an investigator also sees the cases they
+        work on as 主办 or 协办, wherever those are handled."""
+        path = scope_path(user)
+        if path is None:
+            return self.none()
+        if not path:
+            return self
+        helping = Case.helpers.through.objects.filter(case=OuterRef("pk"), officer=user)
+        return self.filter(Q(organization__path__startswith=path) | Q(lead_investigator=user) | Exists(helping))
+
+    def open(self):
+        return self.exclude(status__in=FINAL_STATUSES)
+
+
+class Case(models.Model):
+    """A case (案件) from 受案 to 结案. `number` is the 案件编号: A (criminal) or X (administrative),
+    the handling unit's 12-digit code, the year and month of acceptance, and a 4-digit serial."""
+
+    number = models.CharField(_("案件编号"), max_length=24, unique=True)
+    kind = models.CharField(_("案件类型"), max_length=16, choices=CaseKind.choices)
+    title = models.CharField(_("案件名称"), max_length=120)
+    cause = models.CharField(_("案由"), max_length=60, blank=True)
+    summary = models.TextField(_("简要案情"), max_length=5000, blank=True)
+    status = models.CharField(_("状态"), max_length=16, choices=CaseStatus.choices, default=CaseStatus.ACCEPTED)
+    organization = models.ForeignKey(
+        Organization, verbose_name=_("办案单位"), related_name="cases", on_delete=models.PROTECT
+    )
+    lead_investigator = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("主办侦查员"), related_name="lead_cases", on_delete=models.PROTECT
+    )
+    helpers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("协办民警"), related_name="helper_cases", blank=True
+    )
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("来源警情"), null=True, blank=True, related_name="cases", on_delete=models.PROTECT
+    )
+    accepted_at = models.DateTimeField(_("受案时间"), default=timezone.now)
+    status_since = models.DateTimeField(_("进入当前状态"), default=timezone.now)
+    closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), related_name="+", null=True, on_delete=models.SET_NULL
+    )
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    objects = CaseQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("案件")
+        verbose_name_plural = _("案件")
+        ordering = ["-accepted_at"]
+        indexes = [
+            models.Index(fields=["status", "status_since"]),
+            models.Index(fields=["organization", "accepted_at"]),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status not in FINAL_STATUSES
+
+
+class CaseSequence(models.Model):
+    """The counter behind 案件编号: one per case kind, handling unit and month."""
+
+    prefix = models.CharField(max_length=20, unique=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class CaseEvent(models.Model):
+    """One step of a case's timeline (受案, 立案申请, 批准立案, 侦查, …) with its time and actor."""
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), related_name="events", on_delete=models.CASCADE)
+    action = models.CharField(_("操作"), max_length=30)
+    label = models.CharField(_("环节"), max_length=40)
+    from_status = models.CharField(_("原状态"), max_length=16, blank=True)
+    to_status = models.CharField(_("新状态"), max_length=16, blank=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("操作人"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("案件环节")
+        verbose_name_plural = _("案件环节")
+        ordering = ["at", "id"]
+
+    def __str__(self):
+        return f"{self.case.number} {self.label}"
+
+
+class ApprovalQuerySet(models.QuerySet):
+    def pending(self):
+        return self.filter(status=ApprovalRequest.Status.PENDING)
+
+    def inbox_of(self, user):
+        """Pending requests this user may decide: in their scope, asked by someone else."""
+        if not getattr(user, "can_approve", False):
+            return self.none()
+        return self.pending().filter(case__in=Case.objects.visible_to(user)).exclude(requested_by=user)
+
+
+class ApprovalRequest(models.Model):
+    """审批: a transition the law reserves to a leader (立案、不予立案、撤案、处罚决定), asked for by
+    the investigator and decided by someone else with the right to approve. Nobody approves their
+    own request."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("不批准")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), related_name="approvals", on_delete=models.CASCADE)
+    transition = models.CharField(_("申请事项"), max_length=30)
+    label = models.CharField(_("事项名称"), max_length=40)
+    reason = models.TextField(_("申请理由"), max_length=2000)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), related_name="+", on_delete=models.PROTECT
+    )
+    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("审批人"), related_name="+", null=True, on_delete=models.PROTECT
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.CharField(_("审批意见"), max_length=500, blank=True)
+
+    objects = ApprovalQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("审批")
+        verbose_name_plural = _("审批")
+        ordering = ["-requested_at"]
+        constraints = [
+            # One open request per case and matter: a second 立案 request while one waits is a mistake.
+            models.UniqueConstraint(
+                fields=["case", "transition"], condition=Q(status="pending"), name="one_pending_request_per_matter"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.case.number} {self.label} {self.get_status_display()}"
