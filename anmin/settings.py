@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "anmin.dispatch",
     "anmin.cases",
     "anmin.supervision",
+    "anmin.property",
+    "anmin.library",
     "anmin.demo",
 ]
 
