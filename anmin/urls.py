@@ -15,4 +15,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("anmin.org.urls")),
     path("", include("anmin.dispatch.urls")),
+    path("", include("anmin.cases.urls")),
 ]

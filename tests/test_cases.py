@@ -285,3 +285,23 @@ def test_it_lists_cases_in_a_constant_number_of_queries(city):
         open_case(city)
     assert len(api.get("/api/v1/cases").json()) == 21
     assert count() == few <= 3
+
+
+def test_case_pages_are_scoped(city, branch_leader):
+    case = open_case(city)
+    outsider = city.login(city.outsider)
+    assert outsider.get(f"/cases/{case.pk}/").status_code == 404
+    assert outsider.post(f"/cases/{case.pk}/", {"action": "file", "reason": "x"}).status_code == 404
+    assert case.number not in outsider.get("/cases/").content.decode()
+    assert outsider.get("/approvals/").status_code == 403  # not an approver
+    own = city.login(city.station_officer)
+    assert case.number in own.get("/cases/").content.decode()
+    page = own.get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="action-file"' in page
+    assert own.post(f"/cases/{case.pk}/", {"action": "solve"}).status_code == 400  # not allowed: named, no 500
+    _c, approval = ChangeCaseStatus(case=case, action="file", by=city.station_officer, reason="立案").execute()
+    jizhou_leader = OfficerFactory(username="jizhou_leader", organization=city.branch_b, role=Role.LEADER)
+    other = city.login(jizhou_leader)
+    assert other.post(f"/approvals/{approval.pk}/decide/", {"decision": "approve"}).status_code == 404
+    approval.refresh_from_db()
+    assert approval.status == "pending"

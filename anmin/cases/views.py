@@ -1,0 +1,155 @@
+"""Screens of the case system: case list, case page, opening a case, the approval inbox."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from anmin.cases.actions import ChangeCaseStatus, DecideApproval, OpenCase, can_handle
+from anmin.cases.lifecycle import CaseKind, CaseStatus, available_transitions
+from anmin.cases.models import ApprovalRequest, Case
+from anmin.core.errors import ActionError
+from anmin.incidents.models import Incident
+
+PAGE_SIZE = 50
+
+
+@login_required
+def case_list(request):
+    """案件列表: the cases in the user's scope, filtered by status, kind and number/title."""
+    qs = Case.objects.visible_to(request.user).select_related("organization", "lead_investigator")
+    status, kind, q = request.GET.get("status", ""), request.GET.get("kind", ""), request.GET.get("q", "").strip()[:40]
+    if status in CaseStatus.values:
+        qs = qs.filter(status=status)
+    if kind in CaseKind.values:
+        qs = qs.filter(kind=kind)
+    if q:
+        qs = qs.filter(Q(number__icontains=q) | Q(title__icontains=q))
+    page = Paginator(qs.order_by("-accepted_at", "-id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cases/list.html",
+        {
+            "nav": "cases",
+            "page": page,
+            "statuses": CaseStatus.choices,
+            "kinds": CaseKind.choices,
+            "filters": {"status": status, "kind": kind, "q": q},
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_new(request):
+    """受案: a blank case, or one opened from an incident (?incident=ID) keeping the link."""
+    incident = None
+    incident_id = request.GET.get("incident") or request.POST.get("incident")
+    if incident_id:
+        incident = get_object_or_404(Incident.objects.visible_to(request.user), pk=incident_id)
+    values = {"kind": "", "title": "", "cause": "", "summary": ""}
+    if incident is not None:
+        values["kind"] = CaseKind.CRIMINAL if incident.category.klass == "criminal" else CaseKind.ADMINISTRATIVE
+        values["title"] = f"{incident.address} {incident.category.name}案"[:120]
+        values["summary"] = incident.description
+    error = None
+    if request.method == "POST":
+        values = {k: request.POST.get(k, "") for k in values}
+        try:
+            case = OpenCase(
+                by=request.user,
+                kind=values["kind"],
+                title=values["title"],
+                cause=values["cause"],
+                summary=values["summary"],
+                incident=incident,
+            ).execute()
+        except ActionError as exc:
+            error = exc
+        else:
+            messages.success(request, _("已受案：%(number)s") % {"number": case.number})
+            return redirect("case", pk=case.pk)
+    return render(
+        request,
+        "cases/new.html",
+        {"nav": "cases", "incident": incident, "values": values, "error": error, "kinds": CaseKind.choices},
+        status=400 if error else 200,
+    )
+
+
+def _visible_case(request, pk) -> Case:
+    qs = Case.objects.visible_to(request.user).select_related("organization", "lead_investigator", "incident")
+    return get_object_or_404(qs, pk=pk)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def case_page(request, pk):
+    """案件页: status, the actions open from it, timeline and approvals. POST runs a transition."""
+    case = _visible_case(request, pk)
+    error = None
+    if request.method == "POST":
+        try:
+            _case, approval = ChangeCaseStatus(
+                case=case, action=request.POST.get("action", ""), reason=request.POST.get("reason", ""), by=request.user
+            ).execute()
+        except ActionError as exc:
+            error = exc
+        else:
+            if approval:
+                messages.info(request, _("已提交%(label)s申请，等待领导审批") % {"label": approval.label})
+            return redirect("case", pk=case.pk)
+    return render(
+        request,
+        "cases/case.html",
+        {
+            "nav": "cases",
+            "case": case,
+            "events": case.events.select_related("actor"),
+            "approvals": case.approvals.select_related("requested_by", "decided_by"),
+            "transitions": available_transitions(case.kind, case.status) if can_handle(request.user, case) else [],
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@login_required
+def approval_inbox(request):
+    """审批待办: pending requests in the leader's scope, never their own."""
+    if not request.user.can_approve:
+        raise PermissionDenied
+    pending = (
+        ApprovalRequest.objects.inbox_of(request.user)
+        .select_related("case__organization", "requested_by")
+        .order_by("requested_at")
+    )
+    return render(request, "cases/approvals.html", {"nav": "approvals", "pending": pending})
+
+
+@login_required
+@require_POST
+def approval_decide(request, pk):
+    qs = ApprovalRequest.objects.filter(case__in=Case.objects.visible_to(request.user))
+    approval = get_object_or_404(qs, pk=pk)
+    decision = request.POST.get("decision")
+    try:
+        DecideApproval(
+            approval=approval,
+            approve={"approve": True, "reject": False}.get(decision, decision),
+            note=request.POST.get("note", ""),
+            by=request.user,
+        ).execute()
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(
+            request,
+            (_("已批准：%(case)s %(label)s") if decision == "approve" else _("已退回：%(case)s %(label)s"))
+            % {"case": approval.case.number, "label": approval.label},
+        )
+    return redirect("approvals")

@@ -1,0 +1,60 @@
+"""End-to-end: open a case from an incident, request 立案, a leader approves it in the inbox."""
+
+import pytest
+
+from anmin.cases.models import Case
+from anmin.incidents.actions import ReceiveCall
+from anmin.org.models import Role
+from tests.browser import asgi_server, browser, logged_in_page, shot  # noqa: F401  (fixtures)
+from tests.factories import OfficerFactory
+
+pytestmark = pytest.mark.browser
+
+
+def test_a_case_opened_from_an_incident_is_filed_after_approval(city, asgi_server, browser, call_data):  # noqa: F811
+    incident, _ = ReceiveCall(by=city.dispatcher, data=dict(call_data, category="0111"), force_new=True).execute()
+    leader = OfficerFactory(
+        username="taocheng_leader", organization=city.branch_a, role=Role.LEADER, full_name="赵局长"
+    )
+    officer = logged_in_page(browser, asgi_server, city.station_officer)
+
+    officer.goto(f"{asgi_server.url}/incidents/{incident.pk}/")
+    officer.click("#open-case-link")
+    assert officer.input_value("#kind") == "criminal"
+    assert "入室盗窃" in officer.input_value("#title")
+    officer.fill("#cause", "盗窃")
+    shot(officer, "case-new")
+    officer.click("#open-case")
+    officer.wait_for_selector("text=已受案")
+    case = Case.objects.get()
+    assert case.incident == incident
+
+    officer.fill("#reason", "现场有撬压痕迹，失窃财物价值已达立案标准")
+    officer.click("#action-file")
+    officer.wait_for_selector("text=等待领导审批")
+    assert officer.inner_text("#case-status") == "已受案"
+    shot(officer, "case-requested")
+
+    approver = logged_in_page(browser, asgi_server, leader)
+    approver.goto(f"{asgi_server.url}/approvals/")
+    item = approver.wait_for_selector(f"#approval-{case.approvals.get().pk}")
+    assert case.number in item.inner_text()
+    shot(approver, "approvals-inbox")
+    approver.click(f"#approval-{case.approvals.get().pk} button[value=approve]")
+    approver.wait_for_selector("text=已批准")
+
+    officer.reload()
+    assert officer.inner_text("#case-status") == "已立案"
+    assert officer.is_visible("#action-investigate")
+    shot(officer, "case-filed")
+
+
+def test_the_requester_does_not_see_their_own_request_to_approve(city, asgi_server, browser):  # noqa: F811
+    from anmin.cases.actions import ChangeCaseStatus, OpenCase
+
+    leader = OfficerFactory(username="taocheng_leader", organization=city.branch_a, role=Role.LEADER)
+    case = OpenCase(by=leader, kind="criminal", title="领导受理").execute()
+    ChangeCaseStatus(case=case, action="file", by=leader, reason="立案").execute()
+    page = logged_in_page(browser, asgi_server, leader)
+    page.goto(f"{asgi_server.url}/approvals/")
+    assert "没有待审批的事项" in page.inner_text("main")
