@@ -4,7 +4,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anmin.cases.lifecycle import FINAL_STATUSES, CaseKind, CaseStatus, Transition, transition_for
-from anmin.cases.models import ApprovalRequest, Case, CaseEvent, CaseSequence
+from anmin.cases.models import ApprovalRequest, Case, CaseEvent, CasePerson, CaseSequence, Measure
 from anmin.core.actions import Action
 from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.models import append_audit
@@ -222,6 +222,8 @@ class DecideApproval(Action):
         note = _text(self.note, "note", _("审批意见"), 500, required=not self.approve)
         now = timezone.now()
         case = Case.objects.select_for_update().get(pk=approval.case_id)
+        if approval.measure_id is not None:
+            return self._decide_measure(approval, case, note, now)
         transition = transition_for(case.kind, approval.transition)
         if self.approve and (transition is None or case.status not in transition.sources):
             raise ActionError(_("案件状态已经变化，该申请不能再批准"), field="approve", code="stale")
@@ -244,3 +246,184 @@ class DecideApproval(Action):
             actor=self.by, action="approval.decide", obj=approval, data={"approved": self.approve, "case": case.number}
         )
         return approval
+
+    def _decide_measure(self, approval: ApprovalRequest, case: Case, note: str, now) -> ApprovalRequest:
+        if self.approve and not case.is_open:
+            raise ActionError(_("案件已结束，该申请不能再批准"), field="approve", code="stale")
+        measure = approval.measure
+        approval.status = ApprovalRequest.Status.APPROVED if self.approve else ApprovalRequest.Status.REJECTED
+        approval.decided_by, approval.decided_at, approval.decision_note = self.by, now, note
+        approval.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        measure.status = Measure.Status.ACTIVE if self.approve else Measure.Status.REJECTED
+        measure.started_at = now if self.approve else None
+        measure.save(update_fields=["status", "started_at"])
+        verb = _("批准%(label)s") if self.approve else _("不批准%(label)s")
+        record(
+            case, f"decide_{measure.kind}", verb % {"label": approval.label}, self.by, note=note or measure.person.name
+        )
+        append_audit(
+            actor=self.by,
+            action="approval.decide",
+            obj=approval,
+            data={"approved": self.approve, "measure": measure.kind},
+        )
+        return approval
+
+
+def _person_fields(data: dict) -> dict:
+    """Validate a person's fields (any entry point); raise ActionError naming the field."""
+    from anmin.core.idnumber import birth_date, clean_id_number, sex
+
+    role = data.get("role")
+    if role not in CasePerson.Role.values:
+        raise ActionError(_("身份应为嫌疑人、被害人、证人或报案人"), field="role")
+    fields = {
+        "role": role,
+        "name": _text(data.get("name"), "name", _("姓名"), 40, required=True),
+        "phone": _text(data.get("phone"), "phone", _("联系电话"), 20, required=False),
+        "address": _text(data.get("address"), "address", _("住址"), 200, required=False),
+        "id_number": "",
+        "sex": "",
+        "birth_date": None,
+    }
+    if fields["phone"] and not fields["phone"].replace("-", "").isdigit():
+        raise ActionError(_("联系电话只能包含数字"), field="phone")
+    raw = data.get("id_number") or ""
+    if not isinstance(raw, str):
+        raise ActionError(_("身份证号码应为文本"), field="id_number")
+    if raw.strip():
+        number = clean_id_number(raw, field="id_number")
+        fields.update(id_number=number, sex=sex(number), birth_date=birth_date(number))
+    elif role == CasePerson.Role.SUSPECT and data.get("require_id"):
+        raise ActionError(_("请填写身份证号码"), field="id_number", code="required")
+    return fields
+
+
+class AddPerson(Action):
+    """登记涉案人员 (嫌疑人/被害人/证人/报案人) with a validated GB 11643 ID number."""
+
+    def __init__(self, *, case: Case, data: dict, by):
+        self.case = case
+        self.data = data
+        self.by = by
+
+    def check(self):
+        if not can_handle(self.by, self.case):
+            raise Denied(_("无权办理该案件"))
+
+    def run(self) -> CasePerson:
+        person = CasePerson.objects.create(case=self.case, added_by=self.by, **_person_fields(self.data))
+        record(
+            self.case, "add_person", _("登记%(role)s") % {"role": person.get_role_display()}, self.by, note=person.name
+        )
+        append_audit(
+            actor=self.by, action="case.add_person", obj=person, data={"case": self.case.number, "role": person.role}
+        )
+        return person
+
+
+class RevealIdNumber(Action):
+    """查看完整身份证号码: lists show it masked; each full viewing is an audit entry (个人信息保护法)."""
+
+    def __init__(self, *, person: CasePerson, by):
+        self.person = person
+        self.by = by
+
+    def check(self):
+        if not CasePerson.objects.visible_to(self.by).filter(pk=self.person.pk).exists():
+            raise Denied(_("无权查看该人员"))
+
+    def run(self) -> str:
+        append_audit(
+            actor=self.by, action="case.view_id_number", obj=self.person, data={"case": self.person.case.number}
+        )
+        return self.person.id_number
+
+
+class TakeMeasure(Action):
+    """采取强制措施 on a person of the case. 拘留 and 提请批准逮捕 become approval requests; the others
+    take effect at `started_at` (default now)."""
+
+    def __init__(self, *, case: Case, person: CasePerson, kind: str, by, reason: str = "", started_at=None):
+        self.case = case
+        self.person = person
+        self.kind = kind
+        self.by = by
+        self.reason = reason
+        self.started_at = started_at
+
+    def check(self):
+        if not can_handle(self.by, self.case):
+            raise Denied(_("无权办理该案件"))
+        if self.kind not in Measure.Kind.values:
+            raise ActionError(_("未知的强制措施：%(kind)s") % {"kind": str(self.kind)[:20]}, field="kind")
+        if self.person.case_id != self.case.pk:
+            raise ActionError(_("该人员不属于本案"), field="person")
+        if self.case.kind != CaseKind.CRIMINAL:
+            raise ActionError(_("刑事强制措施只能用于刑事案件"), field="kind")
+        if not self.case.is_open:
+            raise ActionError(_("案件已结束"), field="kind", code="closed")
+
+    def run(self) -> tuple[Measure, ApprovalRequest | None]:
+        now = timezone.now()
+        reason = _text(self.reason, "reason", _("理由"), MAX_REASON, required=self.kind in Measure.NEEDS_APPROVAL)
+        label = Measure.Kind(self.kind).label
+        if self.kind not in Measure.NEEDS_APPROVAL:
+            measure = Measure.objects.create(
+                case=self.case,
+                person=self.person,
+                kind=self.kind,
+                status=Measure.Status.ACTIVE,
+                started_at=self.started_at or now,
+                note=reason,
+                created_by=self.by,
+            )
+            record(self.case, f"measure_{self.kind}", str(label), self.by, note=self.person.name)
+            append_audit(actor=self.by, action=f"measure.{self.kind}", obj=measure, data={"person": self.person.name})
+            return measure, None
+        if Measure.objects.filter(person=self.person, kind=self.kind, status=Measure.Status.REQUESTED).exists():
+            raise Conflict(_("已有待审批的“%(label)s”申请") % {"label": label}, field="kind")
+        measure = Measure.objects.create(
+            case=self.case,
+            person=self.person,
+            kind=self.kind,
+            status=Measure.Status.REQUESTED,
+            note=reason,
+            created_by=self.by,
+        )
+        approval = ApprovalRequest.objects.create(
+            case=self.case,
+            transition=f"measure:{self.kind}:{measure.pk}",
+            label=str(label),
+            reason=reason,
+            requested_by=self.by,
+            requested_at=now,
+            measure=measure,
+        )
+        record(self.case, f"request_{self.kind}", _("申请%(label)s") % {"label": label}, self.by, note=self.person.name)
+        append_audit(actor=self.by, action="approval.request", obj=approval, data={"measure": self.kind})
+        return measure, approval
+
+
+class EndMeasure(Action):
+    """解除强制措施 (释放、变更、期满)."""
+
+    def __init__(self, *, measure: Measure, by, note: str = ""):
+        self.measure = measure
+        self.by = by
+        self.note = note
+
+    def check(self):
+        if not can_handle(self.by, self.measure.case):
+            raise Denied(_("无权办理该案件"))
+        if self.measure.status != Measure.Status.ACTIVE:
+            raise ActionError(_("该措施不在执行中"), field="measure", code="not_active")
+
+    def run(self) -> Measure:
+        self.measure.status = Measure.Status.ENDED
+        self.measure.ended_at = timezone.now()
+        self.measure.save(update_fields=["status", "ended_at"])
+        label = _("解除%(label)s") % {"label": self.measure.get_kind_display()}
+        record(self.measure.case, f"end_{self.measure.kind}", label, self.by, note=self.note)
+        append_audit(actor=self.by, action=f"measure.end_{self.measure.kind}", obj=self.measure)
+        return self.measure

@@ -5,10 +5,19 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
-from anmin.cases.actions import ChangeCaseStatus, DecideApproval, OpenCase
+from anmin.cases.actions import (
+    AddPerson,
+    ChangeCaseStatus,
+    DecideApproval,
+    EndMeasure,
+    OpenCase,
+    RevealIdNumber,
+    TakeMeasure,
+)
 from anmin.cases.lifecycle import CaseKind, CaseStatus, available_transitions
-from anmin.cases.models import ApprovalRequest, Case
+from anmin.cases.models import ApprovalRequest, Case, CasePerson, Measure
 from anmin.core.errors import ActionError
+from anmin.core.masking import mask_id_number, mask_phone
 from anmin.incidents.models import Incident
 from anmin.org.models import Officer
 
@@ -74,11 +83,81 @@ class CaseOut(Schema):
     status_since: datetime
 
 
+class PersonIn(Schema):
+    role: str = Field(..., max_length=20, description="suspect 嫌疑人 / victim 被害人 / witness 证人 / reporter 报案人")
+    name: str = Field(..., max_length=200)
+    id_number: str = Field("", max_length=100, description="居民身份证号码（18 位；15 位自动升位）")
+    phone: str = Field("", max_length=100)
+    address: str = Field("", max_length=1000)
+
+
+class PersonOut(Schema):
+    id: int
+    role: str
+    role_label: str
+    name: str
+    id_number: str = Field(..., description="脱敏显示；完整号码见 …/id-number（记入审计）")
+    sex: str
+    birth_date: str | None
+    phone: str
+    address: str
+
+
+class MeasureIn(Schema):
+    person_id: int
+    kind: str = Field(..., max_length=30)
+    reason: str = Field("", max_length=20000)
+
+
+class MeasureOut(Schema):
+    id: int
+    person_id: int
+    person: str
+    kind: str
+    kind_label: str
+    status: str
+    started_at: datetime | None
+    ended_at: datetime | None
+
+
+class NoteIn(Schema):
+    note: str = Field("", max_length=2000)
+
+
 class CaseDetailOut(CaseOut):
     summary: str
     timeline: list[CaseEventOut]
     approvals: list[ApprovalOut]
     actions: list[dict]
+    persons: list[PersonOut]
+    measures: list[MeasureOut]
+
+
+def person_out(p: CasePerson) -> dict:
+    return {
+        "id": p.pk,
+        "role": p.role,
+        "role_label": p.get_role_display(),
+        "name": p.name,
+        "id_number": mask_id_number(p.id_number),
+        "sex": p.sex,
+        "birth_date": p.birth_date.isoformat() if p.birth_date else None,
+        "phone": mask_phone(p.phone),
+        "address": p.address,
+    }
+
+
+def measure_out(m: Measure) -> dict:
+    return {
+        "id": m.pk,
+        "person_id": m.person_id,
+        "person": m.person.name,
+        "kind": m.kind,
+        "kind_label": m.get_kind_display(),
+        "status": m.status,
+        "started_at": m.started_at,
+        "ended_at": m.ended_at,
+    }
 
 
 def case_out(case: Case) -> dict:
@@ -135,6 +214,8 @@ def case_detail(case: Case) -> dict:
         {"action": t.code, "label": str(t.label), "needs_approval": t.needs_approval}
         for t in available_transitions(case.kind, case.status)
     ]
+    data["persons"] = [person_out(p) for p in case.persons.all()]
+    data["measures"] = [measure_out(m) for m in case.measures.select_related("person")]
     return data
 
 
@@ -215,3 +296,49 @@ def decide(request, approval_id: int, payload: DecisionIn):
     DecideApproval(approval=approval, approve=payload.approve, note=payload.note, by=request.user).execute()
     approval = ApprovalRequest.objects.select_related("case", "requested_by", "decided_by").get(pk=approval.pk)
     return approval_out(approval)
+
+
+@router.post("/cases/{case_id}/persons", response={201: PersonOut}, summary="登记涉案人员")
+def add_person(request, case_id: int, payload: PersonIn):
+    person = AddPerson(case=visible_case(request, case_id), data=payload.dict(), by=request.user).execute()
+    return Status(201, person_out(person))
+
+
+@router.get("/cases/{case_id}/persons", response=list[PersonOut], summary="涉案人员（身份证号码脱敏）")
+def list_persons(request, case_id: int):
+    return [person_out(p) for p in visible_case(request, case_id).persons.all()]
+
+
+class IdNumberOut(Schema):
+    id_number: str
+
+
+@router.get(
+    "/cases/{case_id}/persons/{person_id}/id-number", response=IdNumberOut, summary="完整身份证号码（记入审计）"
+)
+def reveal_id_number(request, case_id: int, person_id: int):
+    person = get_object_or_404(visible_case(request, case_id).persons, pk=person_id)
+    return {"id_number": RevealIdNumber(person=person, by=request.user).execute()}
+
+
+@router.post(
+    "/cases/{case_id}/measures",
+    response={201: MeasureOut, 202: MeasureOut},
+    summary="强制措施；拘留、提请批准逮捕须审批",
+)
+def take_measure(request, case_id: int, payload: MeasureIn):
+    case = visible_case(request, case_id)
+    person = case.persons.filter(pk=payload.person_id).first()
+    if person is None:
+        raise ActionError("该人员不属于本案", field="person_id", code="not_found")
+    measure, approval = TakeMeasure(
+        case=case, person=person, kind=payload.kind, reason=payload.reason, by=request.user
+    ).execute()
+    return Status(202 if approval else 201, measure_out(measure))
+
+
+@router.post("/measures/{measure_id}/end", response=MeasureOut, summary="解除强制措施")
+def end_measure(request, measure_id: int, payload: NoteIn):
+    qs = Measure.objects.filter(case__in=Case.objects.visible_to(request.user)).select_related("case", "person")
+    measure = EndMeasure(measure=get_object_or_404(qs, pk=measure_id), note=payload.note, by=request.user).execute()
+    return measure_out(measure)

@@ -5,8 +5,8 @@ Administrative (行政/治安): 受案 → 调查 → 处罚决定 / 不予处�
 
 Transitions the law reserves to a leader (立案, 不予立案, 撤案) are not applied by the officer who
 asks for them: they become an approval request (审批) that another officer with the right to approve
-decides (《公安机关办理刑事案件程序规定》第一百七十八条: 立案须经县级以上公安机关负责人批准;
-第一百八十六条: 撤销案件同上).
+decides (《公安机关办理刑事案件程序规定》: 立案、撤销案件须经县级以上公安机关负责人批准; the article
+numbers are to be checked against the 2020 text before they are quoted to users).
 """
 
 from dataclasses import dataclass

@@ -142,6 +142,9 @@ class ApprovalRequest(models.Model):
     )
     decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
     decision_note = models.CharField(_("审批意见"), max_length=500, blank=True)
+    measure = models.ForeignKey(
+        "Measure", verbose_name=_("强制措施"), null=True, blank=True, related_name="approvals", on_delete=models.CASCADE
+    )
 
     objects = ApprovalQuerySet.as_manager()
 
@@ -158,3 +161,87 @@ class ApprovalRequest(models.Model):
 
     def __str__(self):
         return f"{self.case.number} {self.label} {self.get_status_display()}"
+
+
+class CasePersonQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        return self.filter(case__in=Case.objects.visible_to(user))
+
+
+class CasePerson(models.Model):
+    """涉案人员: a suspect, victim, witness or reporter of a case. The ID number is stored in full
+    (GB 11643, validated and normalized to 18 characters); lists show it masked, and showing it in
+    full is an audit event (个人信息保护法)."""
+
+    class Role(models.TextChoices):
+        SUSPECT = "suspect", _("嫌疑人")
+        VICTIM = "victim", _("被害人")
+        WITNESS = "witness", _("证人")
+        REPORTER = "reporter", _("报案人")
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), related_name="persons", on_delete=models.CASCADE)
+    role = models.CharField(_("身份"), max_length=10, choices=Role.choices)
+    name = models.CharField(_("姓名"), max_length=40)
+    id_number = models.CharField(_("身份证号码"), max_length=18, blank=True)
+    sex = models.CharField(_("性别"), max_length=6, blank=True)
+    birth_date = models.DateField(_("出生日期"), null=True, blank=True)
+    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    address = models.CharField(_("住址"), max_length=200, blank=True)
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), related_name="+", null=True, on_delete=models.SET_NULL
+    )
+    added_at = models.DateTimeField(_("登记时间"), default=timezone.now)
+
+    objects = CasePersonQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("涉案人员")
+        verbose_name_plural = _("涉案人员")
+        ordering = ["case", "role", "id"]
+        indexes = [models.Index(fields=["id_number"])]
+
+    def __str__(self):
+        return f"{self.get_role_display()} {self.name}"
+
+
+class Measure(models.Model):
+    """强制措施 on a person of a case. 拘留 and 提请批准逮捕 are decided by a leader (公安机关负责人
+    批准, 《公安机关办理刑事案件程序规定》 — article numbers to be checked against the 2020 text): requested,
+    they wait in the approval inbox and take effect when approved."""
+
+    class Kind(models.TextChoices):
+        SUMMONS = "summons", _("传唤")
+        COMPELLED = "compelled", _("拘传")
+        DETENTION = "detention", _("拘留")
+        ARREST_REQUEST = "arrest_request", _("提请批准逮捕")
+        ARREST = "arrest", _("逮捕")
+        BAIL = "bail", _("取保候审")
+        SURVEILLANCE = "surveillance", _("监视居住")
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", _("待审批")
+        ACTIVE = "active", _("执行中")
+        ENDED = "ended", _("已解除")
+        REJECTED = "rejected", _("未批准")
+
+    NEEDS_APPROVAL = (Kind.DETENTION, Kind.ARREST_REQUEST)
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), related_name="measures", on_delete=models.CASCADE)
+    person = models.ForeignKey(CasePerson, verbose_name=_("对象"), related_name="measures", on_delete=models.PROTECT)
+    kind = models.CharField(_("措施"), max_length=16, choices=Kind.choices)
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    ended_at = models.DateTimeField(_("结束时间"), null=True, blank=True)
+    note = models.CharField(_("说明"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("登记人"), related_name="+", null=True, on_delete=models.SET_NULL
+    )
+
+    class Meta:
+        verbose_name = _("强制措施")
+        verbose_name_plural = _("强制措施")
+        ordering = ["case", "started_at", "id"]
+        indexes = [models.Index(fields=["kind", "status", "started_at"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()} {self.person.name}"
