@@ -166,3 +166,24 @@ def test_measures_are_for_criminal_cases(city, api):
     response = post(api, f"/api/v1/cases/{case.pk}/measures", {"person_id": person["id"], "kind": "summons"})
     assert response.status_code == 400
     assert response.json()["detail"][0]["field"] == "kind"
+
+
+def test_the_case_page_registers_masks_and_reveals_a_person(city, case):
+    client = city.login(city.station_officer)
+    response = client.post(
+        f"/cases/{case.pk}/", {"op": "add_person", "role": "suspect", "name": "李某", "id_number": VALID}
+    )
+    assert response.status_code == 302
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert VALID[:6] + "********" + VALID[-4:] in page
+    assert VALID not in page
+    person = CasePerson.objects.get()
+    page = client.post(f"/cases/{case.pk}/", {"op": "reveal", "person": person.pk}).content.decode()
+    assert VALID in page
+    assert AuditEntry.objects.filter(action="case.view_id_number", object_id=str(person.pk)).exists()
+    response = client.post(
+        f"/cases/{case.pk}/", {"op": "add_person", "role": "suspect", "name": "某", "id_number": "123"}
+    )
+    assert response.status_code == 400
+    assert "身份证" in response.content.decode()
+    assert CasePerson.objects.count() == 1

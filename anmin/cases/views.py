@@ -9,10 +9,20 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from anmin.cases.actions import ChangeCaseStatus, DecideApproval, OpenCase, can_handle
+from anmin.cases.actions import (
+    AddPerson,
+    ChangeCaseStatus,
+    DecideApproval,
+    EndMeasure,
+    OpenCase,
+    RevealIdNumber,
+    TakeMeasure,
+    can_handle,
+)
 from anmin.cases.lifecycle import CaseKind, CaseStatus, available_transitions
-from anmin.cases.models import ApprovalRequest, Case
+from anmin.cases.models import ApprovalRequest, Case, CasePerson, Measure
 from anmin.core.errors import ActionError
+from anmin.core.masking import mask_id_number
 from anmin.incidents.models import Incident
 
 PAGE_SIZE = 50
@@ -91,18 +101,15 @@ def _visible_case(request, pk) -> Case:
 def case_page(request, pk):
     """案件页: status, the actions open from it, timeline and approvals. POST runs a transition."""
     case = _visible_case(request, pk)
-    error = None
+    error, revealed = None, {}
     if request.method == "POST":
         try:
-            _case, approval = ChangeCaseStatus(
-                case=case, action=request.POST.get("action", ""), reason=request.POST.get("reason", ""), by=request.user
-            ).execute()
+            revealed = _case_post(request, case)
         except ActionError as exc:
             error = exc
         else:
-            if approval:
-                messages.info(request, _("已提交%(label)s申请，等待领导审批") % {"label": approval.label})
-            return redirect("case", pk=case.pk)
+            if not revealed:
+                return redirect("case", pk=case.pk)
     return render(
         request,
         "cases/case.html",
@@ -112,10 +119,56 @@ def case_page(request, pk):
             "events": case.events.select_related("actor"),
             "approvals": case.approvals.select_related("requested_by", "decided_by"),
             "transitions": available_transitions(case.kind, case.status) if can_handle(request.user, case) else [],
+            "persons": [(p, revealed.get(p.pk) or mask_id_number(p.id_number)) for p in case.persons.all()],
+            "measures": case.measures.select_related("person"),
+            "person_roles": CasePerson.Role.choices,
+            "measure_kinds": Measure.Kind.choices,
+            "can_handle": can_handle(request.user, case),
             "error": error,
         },
         status=400 if error else 200,
     )
+
+
+def _case_post(request, case: Case) -> dict:
+    """Run the action a case-page form asks for; return {person id: full ID number} when one was
+    revealed (shown once, in this response only)."""
+    op = request.POST.get("op", "transition")
+    if op == "transition":
+        _case, approval = ChangeCaseStatus(
+            case=case, action=request.POST.get("action", ""), reason=request.POST.get("reason", ""), by=request.user
+        ).execute()
+        if approval:
+            messages.info(request, _("已提交%(label)s申请，等待领导审批") % {"label": approval.label})
+    elif op == "add_person":
+        fields = ("role", "name", "id_number", "phone", "address")
+        AddPerson(case=case, data={k: request.POST.get(k, "") for k in fields}, by=request.user).execute()
+    elif op == "reveal":
+        person = case.persons.filter(pk=request.POST.get("person") or 0).first()
+        if person is None:
+            raise ActionError(_("该人员不属于本案"), field="person")
+        return {person.pk: RevealIdNumber(person=person, by=request.user).execute()}
+    elif op == "measure":
+        person = case.persons.filter(pk=request.POST.get("person") or 0).first()
+        if person is None:
+            raise ActionError(_("请选择措施对象"), field="person")
+        _m, approval = TakeMeasure(
+            case=case,
+            person=person,
+            kind=request.POST.get("kind", ""),
+            reason=request.POST.get("reason", ""),
+            by=request.user,
+        ).execute()
+        if approval:
+            messages.info(request, _("已提交%(label)s申请，等待领导审批") % {"label": approval.label})
+    elif op == "end_measure":
+        measure = case.measures.filter(pk=request.POST.get("measure") or 0).first()
+        if measure is None:
+            raise ActionError(_("该措施不属于本案"), field="measure")
+        EndMeasure(measure=measure, note=request.POST.get("note", ""), by=request.user).execute()
+    else:
+        raise ActionError(_("未知操作"), field="op")
+    return {}
 
 
 @login_required
