@@ -122,6 +122,9 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+# Uploaded files (case documents, property photos) are private: no URL serves this folder; scoped
+# views stream each file to those allowed to see it.
+MEDIA_ROOT = Path(envstr("ANMIN_PRIVATE_DIR", str(VAR_DIR / "private")))
 # Served by anmin.asgi straight from the app directories (no collectstatic step); see there.
 
 # --- Channels (live board) --------------------------------------------------------------------

@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anmin.cases.lifecycle import FINAL_STATUSES, CaseKind, CaseStatus
+from anmin.core.uploads import private_storage
 from anmin.incidents.models import Incident
 from anmin.org.models import Organization, scope_path
 
@@ -245,3 +246,42 @@ class Measure(models.Model):
 
     def __str__(self):
         return f"{self.get_kind_display()} {self.person.name}"
+
+
+def _document_path(instance: "CaseDocument", filename: str) -> str:
+    # The stored name carries no user-chosen path parts: only the case and a random token.
+    import secrets
+    from pathlib import PurePosixPath
+
+    suffix = PurePosixPath(filename).suffix.lower()[:5]
+    return f"cases/{instance.case_id}/{secrets.token_hex(12)}{suffix}"
+
+
+class CaseDocument(models.Model):
+    """A file of the case (文书、照片、扫描件): PDF or image, checked by content, kept outside the web root
+    and served only to those who can see the case."""
+
+    class Kind(models.TextChoices):
+        DOCUMENT = "document", _("法律文书")
+        EVIDENCE = "evidence", _("证据材料")
+        PHOTO = "photo", _("照片")
+        OTHER = "other", _("其他")
+
+    case = models.ForeignKey(Case, verbose_name=_("案件"), related_name="documents", on_delete=models.CASCADE)
+    kind = models.CharField(_("类别"), max_length=10, choices=Kind.choices, default=Kind.DOCUMENT)
+    title = models.CharField(_("名称"), max_length=120)
+    file = models.FileField(_("文件"), upload_to=_document_path, storage=private_storage, max_length=200)
+    content_type = models.CharField(_("文件类型"), max_length=10)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), related_name="+", null=True, on_delete=models.SET_NULL
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("案件材料")
+        verbose_name_plural = _("案件材料")
+        ordering = ["case", "uploaded_at"]
+
+    def __str__(self):
+        return self.title

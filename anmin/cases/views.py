@@ -1,10 +1,13 @@
 """Screens of the case system: case list, case page, opening a case, the approval inbox."""
 
+from urllib.parse import quote
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -17,10 +20,11 @@ from anmin.cases.actions import (
     OpenCase,
     RevealIdNumber,
     TakeMeasure,
+    UploadDocument,
     can_handle,
 )
 from anmin.cases.lifecycle import CaseKind, CaseStatus, available_transitions
-from anmin.cases.models import ApprovalRequest, Case, CasePerson, Measure
+from anmin.cases.models import ApprovalRequest, Case, CaseDocument, CasePerson, Measure
 from anmin.core.errors import ActionError
 from anmin.core.masking import mask_id_number
 from anmin.incidents.models import Incident
@@ -121,6 +125,8 @@ def case_page(request, pk):
             "transitions": available_transitions(case.kind, case.status) if can_handle(request.user, case) else [],
             "persons": [(p, revealed.get(p.pk) or mask_id_number(p.id_number)) for p in case.persons.all()],
             "measures": case.measures.select_related("person"),
+            "documents": case.documents.select_related("uploaded_by"),
+            "document_kinds": CaseDocument.Kind.choices,
             "person_roles": CasePerson.Role.choices,
             "measure_kinds": Measure.Kind.choices,
             "can_handle": can_handle(request.user, case),
@@ -161,6 +167,14 @@ def _case_post(request, case: Case) -> dict:
         ).execute()
         if approval:
             messages.info(request, _("已提交%(label)s申请，等待领导审批") % {"label": approval.label})
+    elif op == "upload":
+        UploadDocument(
+            case=case,
+            upload=request.FILES.get("file"),
+            title=request.POST.get("title", ""),
+            kind=request.POST.get("kind", "document"),
+            by=request.user,
+        ).execute()
     elif op == "end_measure":
         measure = case.measures.filter(pk=request.POST.get("measure") or 0).first()
         if measure is None:
@@ -206,3 +220,14 @@ def approval_decide(request, pk):
             % {"case": approval.case.number, "label": approval.label},
         )
     return redirect("approvals")
+
+
+@login_required
+def document_download(request, pk, doc):
+    """A case file, only for those who can see the case; never a public URL."""
+    document = get_object_or_404(CaseDocument, pk=doc, case=_visible_case(request, pk))
+    types = {"pdf": "application/pdf", "jpeg": "image/jpeg", "png": "image/png"}
+    response = FileResponse(document.file.open("rb"), content_type=types.get(document.content_type))
+    response["Content-Disposition"] = f"inline; filename*=UTF-8''{quote(document.title)}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
