@@ -14,6 +14,7 @@ from django.test import override_settings
 from django.utils import timezone
 
 from anmin.demo.builder import DEMO_PASSWORD, LOGINS, DemoCityExists, build_demo_city, demo_logins
+from anmin.demo.cases import build_demo_cases
 from anmin.dispatch.models import Assignment, FeedbackResult, Unit, UnitKind, UnitStatus
 from anmin.geo.models import AreaType, ArrivalTarget, GridCell, PatrolLine, Place, Post
 from anmin.incidents.models import DailySequence, Incident, IncidentEvent
@@ -54,7 +55,9 @@ def demo_city(django_db_setup, django_db_blocker):
     ):
         try:
             ensure_code_tables()
-            yield build_demo_city(days=2)
+            logins = build_demo_city(days=2)
+            build_demo_cases()
+            yield logins
         finally:
             transaction.set_rollback(True)
 
@@ -284,3 +287,21 @@ def test_the_demo_command_prints_the_logins_of_a_built_city_without_building_aga
     assert DEMO_PASSWORD in text
     assert "http://127.0.0.1:8123/" in text
     assert "http://127.0.0.1:8123/admin/" in text
+
+
+def test_it_opens_demo_cases_with_valid_persons_and_pending_approvals():
+    from anmin.cases.models import ApprovalRequest, Case, CasePerson
+    from anmin.core.idnumber import clean_id_number
+
+    cases = list(Case.objects.prefetch_related("events"))
+    assert cases, "the demo has cases"
+    for case in cases:
+        assert case.incident_id is not None
+        times = [e.at for e in case.events.all()]
+        assert times == sorted(times)
+        assert case.events.all()[0].label == "受案"
+    for person in CasePerson.objects.all():
+        assert clean_id_number(person.id_number) == person.id_number
+    leader = Officer.objects.get(username="leader")
+    inbox = ApprovalRequest.objects.inbox_of(leader)
+    assert inbox.exists() == ApprovalRequest.objects.filter(status="pending").exists()

@@ -5,9 +5,11 @@ import unicodedata
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from anmin.demo.builder import build_demo_city, demo_logins
+from anmin.demo.cases import build_demo_cases
 from anmin.org.models import Organization
 
 MAX_DAYS = 366
@@ -55,7 +57,9 @@ class Command(BaseCommand):
         else:
             self.stdout.write(_("正在生成演示城市（%(days)s 天历史警情）…") % {"days": days})
             started = time.monotonic()
-            build_demo_city(days=days, out=lambda line: self.stdout.write(f"  {line}"))
+            with transaction.atomic():
+                build_demo_city(days=days, out=lambda line: self.stdout.write(f"  {line}"))
+                build_demo_cases(out=lambda line: self.stdout.write(f"  {line}"))
             self.stdout.write(
                 self.style.SUCCESS(_("演示城市已生成，用时 %(s).1f 秒。") % {"s": time.monotonic() - started})
             )
