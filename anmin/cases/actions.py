@@ -3,6 +3,7 @@
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anmin.cases import signals
 from anmin.cases.lifecycle import FINAL_STATUSES, CaseKind, CaseStatus, Transition, transition_for
 from anmin.cases.models import (
     ApprovalRequest,
@@ -135,6 +136,7 @@ class OpenCase(Action):
             obj=case,
             data={"number": case.number, "kind": case.kind, "incident": getattr(self.incident, "number", None)},
         )
+        signals.case_opened.send(sender=Case, case=case, by=self.by)
         return case
 
 
@@ -146,6 +148,7 @@ def _apply(case: Case, transition: Transition, by, note: str, now) -> Case:
         case.closed_at = now
     case.save(update_fields=["status", "status_since", "closed_at", "updated_at"])
     record(case, transition.code, str(transition.label), by, from_status=previous, to_status=case.status, note=note)
+    signals.case_transitioned.send(sender=Case, case=case, code=transition.code, previous=previous, by=by)
     return case
 
 
@@ -265,6 +268,8 @@ class DecideApproval(Action):
         measure.status = Measure.Status.ACTIVE if self.approve else Measure.Status.REJECTED
         measure.started_at = now if self.approve else None
         measure.save(update_fields=["status", "started_at"])
+        change = "started" if self.approve else "rejected"
+        signals.measure_changed.send(sender=Measure, measure=measure, change=change, by=self.by)
         verb = _("批准%(label)s") if self.approve else _("不批准%(label)s")
         record(
             case, f"decide_{measure.kind}", verb % {"label": approval.label}, self.by, note=note or measure.person.name
@@ -388,6 +393,7 @@ class TakeMeasure(Action):
             )
             record(self.case, f"measure_{self.kind}", str(label), self.by, note=self.person.name)
             append_audit(actor=self.by, action=f"measure.{self.kind}", obj=measure, data={"person": self.person.name})
+            signals.measure_changed.send(sender=Measure, measure=measure, change="started", by=self.by)
             return measure, None
         if Measure.objects.filter(person=self.person, kind=self.kind, status=Measure.Status.REQUESTED).exists():
             raise Conflict(_("已有待审批的“%(label)s”申请") % {"label": label}, field="kind")
@@ -410,6 +416,7 @@ class TakeMeasure(Action):
         )
         record(self.case, f"request_{self.kind}", _("申请%(label)s") % {"label": label}, self.by, note=self.person.name)
         append_audit(actor=self.by, action="approval.request", obj=approval, data={"measure": self.kind})
+        signals.measure_changed.send(sender=Measure, measure=measure, change="requested", by=self.by)
         return measure, approval
 
 
@@ -434,6 +441,7 @@ class EndMeasure(Action):
         label = _("解除%(label)s") % {"label": self.measure.get_kind_display()}
         record(self.measure.case, f"end_{self.measure.kind}", label, self.by, note=self.note)
         append_audit(actor=self.by, action=f"measure.end_{self.measure.kind}", obj=self.measure)
+        signals.measure_changed.send(sender=Measure, measure=self.measure, change="ended", by=self.by)
         return self.measure
 
 

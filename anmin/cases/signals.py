@@ -1,0 +1,13 @@
+"""Domain signals of the case system, sent inside the action's transaction.
+
+Apps above `cases` (supervision's clocks, statistics) listen to these instead of being imported
+by the actions: dependencies point down (DESIGN.md §1)."""
+
+from django.dispatch import Signal
+
+#: sender=Case; kwargs: case, by. A case was registered (受案).
+case_opened = Signal()
+#: sender=Case; kwargs: case, code (the transition, e.g. "file"), previous (status), by.
+case_transitioned = Signal()
+#: sender=Measure; kwargs: measure, change ("requested", "started", "ended", "rejected"), by.
+measure_changed = Signal()
