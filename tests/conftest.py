@@ -77,11 +77,16 @@ def ensure_code_tables() -> None:
     from django.apps import apps as django_apps
 
     from anmin.incidents.models import Category
+    from anmin.supervision.models import CalendarDay, TimeLimitRule
 
     if not Category.objects.exists():
         seed = importlib.import_module("anmin.incidents.migrations.0003_category_code_table")
         seed.load(django_apps, None)
         seed.load_targets(django_apps, None)
+    if not CalendarDay.objects.exists():
+        importlib.import_module("anmin.supervision.migrations.0002_legal_calendar").load(django_apps, None)
+    if not TimeLimitRule.objects.exists():
+        importlib.import_module("anmin.supervision.migrations.0003_time_limit_rules").load(django_apps, None)
 
 
 @pytest.fixture

@@ -1,0 +1,62 @@
+"""Administrators keep the time-limit rules and the holiday calendar in step with the law.
+
+These are configuration tables, not case data: editing them through the admin (with Django's
+model permissions) is the intended way, like the 警情类别代码表.
+"""
+
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from anmin.supervision.models import CalendarDay, TimeLimitExtension, TimeLimitRule
+
+
+class TimeLimitExtensionInline(admin.TabularInline):
+    model = TimeLimitExtension
+    extra = 0
+    fields = ("position", "code", "name", "mode", "amount", "unit", "requires", "approver", "citation", "note")
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # A prerequisite must be another extension of the same rule.
+        if db_field.name == "requires":
+            rule_id = request.resolver_match.kwargs.get("object_id") if request.resolver_match else None
+            extensions = TimeLimitExtension.objects
+            kwargs["queryset"] = extensions.filter(rule_id=rule_id) if rule_id else extensions.none()
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(TimeLimitRule)
+class TimeLimitRuleAdmin(admin.ModelAdmin):
+    list_display = (
+        "code",
+        "name",
+        "case_kind",
+        "limit",
+        "extends_past_holiday",
+        "citation",
+        "active",
+    )
+    list_display_links = ("code", "name")
+    list_filter = ("case_kind", "unit", "extends_past_holiday", "active")
+    search_fields = ("code", "name", "citation", "note")
+    fieldsets = (
+        (None, {"fields": ("code", "name", "case_kind", "active")}),
+        (_("期限"), {"fields": ("start_event", "end_event", "amount", "unit", "extends_past_holiday")}),
+        (_("依据"), {"fields": ("citation", "note")}),
+    )
+    inlines = [TimeLimitExtensionInline]
+
+    @admin.display(description=_("期限"))
+    def limit(self, obj: TimeLimitRule) -> str:
+        return f"{obj.amount}{obj.get_unit_display()}"
+
+
+@admin.register(CalendarDay)
+class CalendarDayAdmin(admin.ModelAdmin):
+    list_display = ("date", "weekday", "kind", "name", "source")
+    list_filter = ("kind", "name")
+    search_fields = ("name", "source")
+    date_hierarchy = "date"
+
+    @admin.display(description=_("星期"))
+    def weekday(self, obj: CalendarDay) -> str:
+        return "一二三四五六日"[obj.date.weekday()]
