@@ -1,0 +1,443 @@
+"""Actions on seized property: 登记 (register), each custody step, approval requests and decisions.
+
+Basis: 《公安机关涉案财物管理若干规定》(公通字〔2015〕21号); see custody.py for the chain.
+"""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.core.files import File
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from anmin.cases.actions import can_handle
+from anmin.cases.lifecycle import FINAL_STATUSES
+from anmin.cases.models import Case
+from anmin.core.actions import Action
+from anmin.core.errors import ActionError, Conflict, Denied
+from anmin.core.idnumber import clean_id_number
+from anmin.core.models import append_audit
+from anmin.core.sequences import increment
+from anmin.core.uploads import check_upload
+from anmin.property.custody import DISPOSALS, STEPS, CustodyAction, CustodyStatus, Step, available_steps, step_for
+from anmin.property.models import CustodyEvent, ItemKind, PropertyApproval, PropertySequence, SeizedItem
+
+MAX_DESCRIPTION = 500
+MAX_PHOTO_MB = 5
+MAX_REASON = 2000
+#: A clock a few minutes ahead on the officer's device must not make a real seizure "in the future".
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+# --- validation helpers ---------------------------------------------------------------------------
+
+
+def _text(value, field: str, label: str, limit: int, *, required: bool) -> str:
+    if value is None:
+        value = ""
+    if not isinstance(value, str):
+        raise ActionError(_("%(label)s应为文本") % {"label": label}, field=field)
+    value = value.strip()
+    if required and not value:
+        raise ActionError(_("请填写%(label)s") % {"label": label}, field=field, code="required")
+    if len(value) > limit:
+        raise ActionError(
+            _("%(label)s不能超过 %(limit)s 个字") % {"label": label, "limit": limit}, field=field, code="too_long"
+        )
+    return value
+
+
+def _decimal(value, field: str, label: str, *, places: int, max_digits: int, positive: bool) -> Decimal:
+    """A money amount or quantity as typed: "12.5", 12, Decimal("12.5"). Floats go through str() so
+    0.1 stays 0.1; booleans, NaN and infinities are refused."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ActionError(_("请填写%(label)s") % {"label": label}, field=field, code="required")
+    if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
+        raise ActionError(_("%(label)s应为数字") % {"label": label}, field=field, code="not_a_number")
+    try:
+        number = Decimal(str(value).strip().replace(",", ""))
+    except InvalidOperation:
+        raise ActionError(_("%(label)s应为数字") % {"label": label}, field=field, code="not_a_number") from None
+    if not number.is_finite():
+        raise ActionError(_("%(label)s应为有限数字") % {"label": label}, field=field, code="not_a_number")
+    if positive and number <= 0:
+        raise ActionError(_("%(label)s应大于 0") % {"label": label}, field=field, code="not_positive")
+    if number < 0:
+        raise ActionError(_("%(label)s不能为负数") % {"label": label}, field=field, code="negative")
+    if number.as_tuple().exponent < -places:
+        raise ActionError(
+            _("%(label)s最多 %(places)s 位小数") % {"label": label, "places": places}, field=field, code="too_precise"
+        )
+    if number >= Decimal(10) ** (max_digits - places):
+        raise ActionError(_("%(label)s过大") % {"label": label}, field=field, code="too_large")
+    return number.quantize(Decimal(1).scaleb(-places))
+
+
+def _id_number(value, field: str) -> str:
+    value = _text(value, field, _("身份证号码"), 40, required=False)
+    # Stored as clean_id_number returns it (18 characters, upper-case X), so one person is one string.
+    return clean_id_number(value, field=field) if value else ""
+
+
+def check_photo(upload, field: str = "photo") -> str:
+    """Check a photo by its content (JPEG or PNG, at most 5 MB: a renamed executable is refused) and
+    return a random name to store it under."""
+    kind = check_upload(upload, field=field, kinds=("jpeg", "png"), max_mb=MAX_PHOTO_MB)
+    return f"{uuid.uuid4().hex}.{'jpg' if kind == 'jpeg' else 'png'}"
+
+
+def _when(value, field: str, label: str, now: datetime) -> datetime:
+    if not isinstance(value, datetime):
+        raise ActionError(_("%(label)s应为时间") % {"label": label}, field=field, code="invalid")
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value)
+    if value > now + CLOCK_SKEW:
+        raise ActionError(_("%(label)s不能晚于现在") % {"label": label}, field=field, code="future")
+    # Within the skew it is "now": a step recorded a minute later must not come before it.
+    return min(value, now)
+
+
+# --- registration ------------------------------------------------------------------------------------
+
+
+def next_label_code(case: Case) -> str:
+    """The label code: "W", the 案件编号 and a 3-digit serial within the case (a 1000th item gets 4)."""
+    prefix = f"W{case.number}"
+    return f"{prefix}{increment(PropertySequence, prefix=prefix):03d}"
+
+
+class RegisterItem(Action):
+    """登记涉案财物: record an item taken in a case, with its kind, description, quantity, estimated
+    value, owner and a photo (the regulation asks for valuable property to be photographed), and
+    give it its label code. The item starts as 已扣押待移交: the 24-hour clock for handing it to the
+    property keeper runs from `seized_at` (《公安机关涉案财物管理若干规定》, 2015: the investigator
+    hands what was taken to the 涉案财物管理人员 within 24 hours; see custody.py on the article)."""
+
+    def __init__(
+        self,
+        *,
+        by,
+        case: Case,
+        kind: str,
+        description: str,
+        quantity,
+        unit: str = "件",
+        estimated_value=0,
+        owner_name: str = "",
+        owner_id_number: str = "",
+        photo=None,
+        seized_at: datetime | None = None,
+        at: datetime | None = None,
+    ):
+        self.by = by
+        self.case = case
+        self.kind = kind
+        self.description = description
+        self.quantity = quantity
+        self.unit = unit
+        self.estimated_value = estimated_value
+        self.owner_name = owner_name
+        self.owner_id_number = owner_id_number
+        self.photo = photo
+        self.seized_at = seized_at
+        self.at = at
+
+    def check(self) -> None:
+        if not can_handle(self.by, self.case):
+            raise Denied(_("只有本案办案民警或领导可以登记涉案财物"))
+        # Read (and lock) the case as it is now: a case closed since the caller loaded it takes no items.
+        self.case = Case.objects.select_for_update().get(pk=self.case.pk)
+        if self.case.status in FINAL_STATUSES:
+            raise ActionError(
+                _("案件已%(status)s，不能再登记涉案财物") % {"status": self.case.get_status_display()},
+                field="case",
+                code="case_closed",
+            )
+        if self.kind not in ItemKind.values:
+            choices = "、".join(f"{value}（{label}）" for value, label in ItemKind.choices)
+            raise ActionError(
+                _("财物类别应为：%(choices)s") % {"choices": choices},
+                field="kind",
+                code="invalid_choice",
+            )
+        self.now = self.at or timezone.now()
+        self.description = _text(self.description, "description", _("名称及特征"), MAX_DESCRIPTION, required=True)
+        self.quantity = _decimal(self.quantity, "quantity", _("数量"), places=3, max_digits=12, positive=True)
+        self.unit = _text(self.unit, "unit", _("计量单位"), 10, required=True)
+        self.estimated_value = _decimal(
+            self.estimated_value, "estimated_value", _("估价"), places=2, max_digits=14, positive=False
+        )
+        self.owner_name = _text(self.owner_name, "owner_name", _("持有人姓名"), 60, required=False)
+        self.owner_id_number = _id_number(self.owner_id_number, "owner_id_number")
+        self.seized_at = _when(self.seized_at or self.now, "seized_at", _("扣押时间"), self.now)
+        # Checked before anything is written, so a bad photo leaves neither a row nor a file.
+        self.photo_name = check_photo(self.photo) if self.photo is not None else ""
+
+    def run(self) -> SeizedItem:
+        item = SeizedItem(
+            case=self.case,
+            label_code=next_label_code(self.case),
+            kind=self.kind,
+            description=self.description,
+            quantity=self.quantity,
+            unit=self.unit,
+            estimated_value=self.estimated_value,
+            owner_name=self.owner_name,
+            owner_id_number=self.owner_id_number,
+            status=CustodyStatus.SEIZED,
+            status_since=self.seized_at,
+            seized_at=self.seized_at,
+            registered_by=self.by,
+            registered_at=self.now,
+        )
+        if self.photo_name:
+            item.photo.save(self.photo_name, File(self.photo), save=False)
+        try:
+            item.save()
+            CustodyEvent.objects.create(
+                item=item,
+                kind=CustodyAction.SEIZE,
+                at=self.seized_at,
+                actor=self.by,
+                to_status=CustodyStatus.SEIZED,
+            )
+            append_audit(
+                actor=self.by,
+                action="property.register",
+                obj=item,
+                data={
+                    "label_code": item.label_code,
+                    "case": self.case.number,
+                    "kind": item.kind,
+                    "quantity": str(item.quantity),
+                    "unit": item.unit,
+                    "estimated_value": str(item.estimated_value),
+                    "photo": bool(self.photo_name),
+                },
+            )
+        except BaseException:
+            # The transaction rolls the rows back; the file on disk is ours to remove.
+            if self.photo_name:
+                item.photo.delete(save=False)
+            raise
+        return item
+
+
+# --- custody steps and approvals ---------------------------------------------------------------------
+
+
+def _step_or_error(item: SeizedItem, action) -> Step:
+    step = step_for(action) if isinstance(action, str) else None
+    if step is None:
+        choices = "、".join(f"{s.action}（{s.label}）" for s in STEPS)
+        raise ActionError(
+            _("没有“%(action)s”这一保管环节，可选：%(choices)s") % {"action": str(action)[:30], "choices": choices},
+            field="action",
+            code="unknown",
+        )
+    if item.status not in step.sources:
+        following = available_steps(item.status)
+        if following:
+            hint = _("当前只能办理：%(next)s") % {"next": "、".join(s.label for s in following)}
+        else:
+            hint = _("已处置的财物不能再办理任何环节")
+        raise ActionError(
+            _("财物当前为“%(status)s”，不能%(label)s，保管环节不能跳过。%(hint)s")
+            % {"status": item.get_status_display(), "label": step.label, "hint": hint},
+            field="action",
+            code="not_allowed",
+        )
+    return step
+
+
+def _request_approval(item: SeizedItem, step: Step, by, reason, now: datetime) -> PropertyApproval:
+    reason = _text(reason, "note", _("申请理由"), MAX_REASON, required=True)
+    open_ = item.approvals.select_for_update().filter(action=step.action)
+    for approval in open_.exclude(status=PropertyApproval.Status.REJECTED):
+        if approval.status == PropertyApproval.Status.PENDING:
+            raise Conflict(_("已有待审批的“%(label)s”申请") % {"label": step.label}, field="action")
+        if approval.is_usable:
+            raise Conflict(_("“%(label)s”已经批准，可以直接办理") % {"label": step.label}, field="action")
+    approval = PropertyApproval.objects.create(
+        item=item, action=step.action, reason=reason, requested_by=by, requested_at=now
+    )
+    append_audit(
+        actor=by,
+        action="property.approval.request",
+        obj=approval,
+        data={"item": item.label_code, "action": step.action},
+    )
+    return approval
+
+
+@dataclass
+class CustodyResult:
+    """What RecordCustody did: the step recorded (`event`), or the approval it asked for instead."""
+
+    item: SeizedItem
+    event: CustodyEvent | None = None
+    approval: PropertyApproval | None = None
+
+
+class RecordCustody(Action):
+    """Record one step of the custody chain: 移交保管 (to the keeper, named as `counterpart`), 入库
+    (at `location`), 调用出库 and 归还入库, 发还 / 没收 / 销毁. Steps cannot be skipped.
+
+    A step that needs a leader's approval (调用: art. 11, 经办案部门负责人批准; the disposals) is
+    recorded only against an approval granted for it, which it uses up; without one, the step is not
+    taken and an approval request is filed instead, with `note` as its reason (调用事由)."""
+
+    def __init__(
+        self,
+        *,
+        item: SeizedItem,
+        action: str,
+        by,
+        location: str = "",
+        counterpart: str = "",
+        note: str = "",
+        at: datetime | None = None,
+    ):
+        self.item = item
+        self.action = action
+        self.by = by
+        self.location = location
+        self.counterpart = counterpart
+        self.note = note
+        self.at = at
+
+    def check(self) -> None:
+        if not can_handle(self.by, self.item.case):
+            raise Denied(_("只有本案办案民警或领导可以办理涉案财物"))
+
+    def run(self) -> CustodyResult:
+        item = SeizedItem.objects.select_for_update().select_related("case").get(pk=self.item.pk)
+        step = _step_or_error(item, self.action)
+        location = _text(self.location, "location", _("存放位置"), 100, required=step.needs_location)
+        counterpart = _text(self.counterpart, "counterpart", _("交接对象"), 60, required=step.needs_counterpart)
+        note = _text(self.note, "note", _("说明"), 500, required=False)
+        now = self.at or timezone.now()
+        if now < item.status_since:
+            # The chain is in time order; a step before the one it follows is a wrong clock or a typo.
+            raise ActionError(_("时间不能早于上一环节"), field="at", code="out_of_order")
+        approval = None
+        if step.needs_approval:
+            approval = (
+                item.approvals.select_for_update()
+                .filter(action=step.action, status=PropertyApproval.Status.APPROVED, executed_at__isnull=True)
+                .first()
+            )
+            if approval is None:
+                return CustodyResult(item=item, approval=_request_approval(item, step, self.by, self.note, now))
+        previous = item.status
+        item.status = step.target
+        item.status_since = now
+        if step.action == CustodyAction.HAND_OVER:
+            item.handed_over_at = now
+        if step.needs_location:
+            item.location = location
+        if step.action in DISPOSALS:
+            item.disposition = step.action
+            item.location = ""
+        item.save(update_fields=["status", "status_since", "handed_over_at", "location", "disposition"])
+        event = CustodyEvent.objects.create(
+            item=item,
+            kind=step.action,
+            at=now,
+            actor=self.by,
+            from_status=previous,
+            to_status=item.status,
+            location=location,
+            counterpart=counterpart,
+            note=note,
+            approval=approval,
+        )
+        if approval is not None:
+            approval.executed_at = now
+            approval.save(update_fields=["executed_at"])
+        append_audit(
+            actor=self.by,
+            action=f"property.{step.action}",
+            obj=item,
+            data={
+                "label_code": item.label_code,
+                "from": previous,
+                "to": item.status,
+                "location": location,
+                "counterpart": counterpart,
+                "approval": approval.pk if approval else None,
+            },
+        )
+        return CustodyResult(item=item, event=event)
+
+
+class RequestPropertyApproval(Action):
+    """Ask for a leader's approval of a custody step that needs one (调用出库, 发还, 没收, 销毁).
+    RecordCustody files the same request by itself when a step is asked for without approval."""
+
+    def __init__(self, *, item: SeizedItem, action: str, by, reason: str, at: datetime | None = None):
+        self.item = item
+        self.action = action
+        self.by = by
+        self.reason = reason
+        self.at = at
+
+    def check(self) -> None:
+        if not can_handle(self.by, self.item.case):
+            raise Denied(_("只有本案办案民警或领导可以申请"))
+
+    def run(self) -> PropertyApproval:
+        item = SeizedItem.objects.select_for_update().select_related("case").get(pk=self.item.pk)
+        step = _step_or_error(item, self.action)
+        if not step.needs_approval:
+            raise ActionError(
+                _("“%(label)s”无需审批，可以直接办理") % {"label": step.label}, field="action", code="no_approval"
+            )
+        return _request_approval(item, step, self.by, self.reason, self.at or timezone.now())
+
+
+class DecidePropertyApproval(Action):
+    """审批: approve or reject a pending request for 调用出库 or a disposal. Nobody approves their own
+    request, and the approver must hold an approving role over the item's case. Approval authorises
+    the step once; the step itself is recorded when the item moves (RecordCustody)."""
+
+    def __init__(self, *, approval: PropertyApproval, approve: bool, by, note: str = "", at: datetime | None = None):
+        self.approval = approval
+        self.approve = approve
+        self.by = by
+        self.note = note
+        self.at = at
+
+    def check(self) -> None:
+        if not isinstance(self.approve, bool):
+            raise ActionError(_("请选择批准或不批准"), field="approve")
+        if not (self.by and self.by.is_authenticated and self.by.can_approve):
+            raise Denied(_("只有具有审批权限的领导可以审批"))
+        if not SeizedItem.objects.visible_to(self.by).filter(pk=self.approval.item_id).exists():
+            raise Denied(_("无权审批该涉案财物"))
+        if self.approval.requested_by_id == self.by.pk:
+            raise Denied(_("不能审批自己提出的申请"), code="self_approval")
+
+    def run(self) -> PropertyApproval:
+        approval = PropertyApproval.objects.select_for_update().get(pk=self.approval.pk)
+        if approval.status != PropertyApproval.Status.PENDING:
+            raise ActionError(_("该申请已经处理"), field="approve", code="decided")
+        note = _text(self.note, "note", _("审批意见"), 500, required=not self.approve)
+        item = SeizedItem.objects.select_for_update().get(pk=approval.item_id)
+        step = step_for(approval.action)
+        if self.approve and (step is None or item.status not in step.sources):
+            raise ActionError(_("财物状态已经变化，该申请不能再批准"), field="approve", code="stale")
+        approval.status = PropertyApproval.Status.APPROVED if self.approve else PropertyApproval.Status.REJECTED
+        approval.decided_by = self.by
+        approval.decided_at = self.at or timezone.now()
+        approval.decision_note = note
+        approval.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        append_audit(
+            actor=self.by,
+            action="property.approval.decide",
+            obj=approval,
+            data={"approved": self.approve, "item": item.label_code, "action": approval.action},
+        )
+        return approval
