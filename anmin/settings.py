@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "anmin.supervision",
     "anmin.property",
     "anmin.library",
+    "anmin.reviews",
     "anmin.demo",
 ]
 

@@ -87,6 +87,7 @@ def ensure_code_tables() -> None:
         importlib.import_module("anmin.supervision.migrations.0002_legal_calendar").load(django_apps, None)
     if not TimeLimitRule.objects.exists():
         importlib.import_module("anmin.supervision.migrations.0003_time_limit_rules").load(django_apps, None)
+    importlib.import_module("anmin.reviews.migrations.0002_default_rubric").load(django_apps, None)  # idempotent
 
 
 @pytest.fixture
