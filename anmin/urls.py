@@ -16,4 +16,5 @@ urlpatterns = [
     path("", include("anmin.org.urls")),
     path("", include("anmin.dispatch.urls")),
     path("", include("anmin.cases.urls")),
+    path("", include("anmin.property.urls")),
 ]
