@@ -14,7 +14,14 @@ def case(city):
 
 
 def register(client, case, **extra):
-    data = {"op": "register", "kind": "phone", "description": "黑色手机一部", "quantity": "1", "unit": "部", "estimated_value": "800"} | extra
+    data = {
+        "op": "register",
+        "kind": "phone",
+        "description": "黑色手机一部",
+        "quantity": "1",
+        "unit": "部",
+        "estimated_value": "800",
+    } | extra
     return client.post(f"/cases/{case.pk}/property/", data)
 
 
