@@ -114,12 +114,14 @@ def on_http_error(request, exc: HttpError):
 from anmin.cases.api import router as cases_router  # noqa: E402
 from anmin.dispatch.api import router as dispatch_router  # noqa: E402
 from anmin.incidents.api import router as incidents_router  # noqa: E402
+from anmin.library.api import router as library_router  # noqa: E402
 from anmin.property.api import router as property_router  # noqa: E402
 from anmin.reviews.api import router as reviews_router  # noqa: E402
 
 api.add_router("/", incidents_router)
 api.add_router("/", dispatch_router)
 api.add_router("/", cases_router)
+api.add_router("/", library_router)
 api.add_router("/", property_router)
 api.add_router("/", reviews_router)
 
