@@ -14,6 +14,7 @@ from django.test import Client
 from anmin.dispatch.models import Unit, UnitKind
 from anmin.geo.models import AreaType
 from anmin.org.models import ApiToken, Officer, Organization, Role
+from tests.browser import asgi_server, browser  # noqa: F401  (fixtures for the browser tests)
 from tests.factories import TEST_PASSWORD, OfficerFactory, OrganizationFactory, UnitFactory, make_cells
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop

@@ -7,7 +7,7 @@ import pytest
 
 from anmin.dispatch.models import Unit, UnitStatus
 from anmin.incidents.models import Incident
-from tests.browser import asgi_server, browser, logged_in_page, shot  # noqa: F401  (fixtures)
+from tests.browser import logged_in_page, shot
 
 pytestmark = pytest.mark.browser
 
@@ -16,7 +16,7 @@ def wait_live(page):
     page.wait_for_selector("body[data-live='on']")
 
 
-def test_intake_appears_on_a_second_board_and_dispatch_reaches_the_phone(city, asgi_server, browser):  # noqa: F811
+def test_intake_appears_on_a_second_board_and_dispatch_reaches_the_phone(city, asgi_server, browser):
     server = asgi_server
     call_taker = logged_in_page(browser, server, city.dispatcher)
     board = logged_in_page(browser, server, city.leader)
@@ -89,7 +89,7 @@ def test_intake_appears_on_a_second_board_and_dispatch_reaches_the_phone(city, a
     shot(board, "board-after-feedback")
 
 
-def test_intake_form_names_the_bad_field_and_writes_nothing(city, asgi_server, browser):  # noqa: F811
+def test_intake_form_names_the_bad_field_and_writes_nothing(city, asgi_server, browser):
     page = logged_in_page(browser, asgi_server, city.dispatcher)
     page.goto(asgi_server.url + "/intake/")
     page.fill("#address", "北京天安门")
@@ -104,7 +104,7 @@ def test_intake_form_names_the_bad_field_and_writes_nothing(city, asgi_server, b
     assert Incident.objects.count() == 0
 
 
-def test_repeat_call_is_offered_for_merging(city, asgi_server, browser, call_data):  # noqa: F811
+def test_repeat_call_is_offered_for_merging(city, asgi_server, browser, call_data):
     from anmin.incidents.actions import ReceiveCall
 
     first, _ = ReceiveCall(by=city.dispatcher, data=call_data).execute()

@@ -5,13 +5,13 @@ import pytest
 from anmin.cases.models import Case
 from anmin.incidents.actions import ReceiveCall
 from anmin.org.models import Role
-from tests.browser import asgi_server, browser, logged_in_page, shot  # noqa: F401  (fixtures)
+from tests.browser import logged_in_page, shot
 from tests.factories import OfficerFactory
 
 pytestmark = pytest.mark.browser
 
 
-def test_a_case_opened_from_an_incident_is_filed_after_approval(city, asgi_server, browser, call_data):  # noqa: F811
+def test_a_case_opened_from_an_incident_is_filed_after_approval(city, asgi_server, browser, call_data):
     incident, _ = ReceiveCall(by=city.dispatcher, data=dict(call_data, category="0111"), force_new=True).execute()
     leader = OfficerFactory(
         username="taocheng_leader", organization=city.branch_a, role=Role.LEADER, full_name="赵局长"
@@ -49,7 +49,7 @@ def test_a_case_opened_from_an_incident_is_filed_after_approval(city, asgi_serve
     shot(officer, "case-filed")
 
 
-def test_the_requester_does_not_see_their_own_request_to_approve(city, asgi_server, browser):  # noqa: F811
+def test_the_requester_does_not_see_their_own_request_to_approve(city, asgi_server, browser):
     from anmin.cases.actions import ChangeCaseStatus, OpenCase
 
     leader = OfficerFactory(username="taocheng_leader", organization=city.branch_a, role=Role.LEADER)
@@ -58,3 +58,26 @@ def test_the_requester_does_not_see_their_own_request_to_approve(city, asgi_serv
     page = logged_in_page(browser, asgi_server, leader)
     page.goto(f"{asgi_server.url}/approvals/")
     assert "没有待审批的事项" in page.inner_text("main")
+
+
+def test_an_officer_registers_an_item_and_prints_its_label_sheet(city, asgi_server, browser):
+    from anmin.cases.actions import OpenCase
+    from anmin.property.models import SeizedItem
+
+    case = OpenCase(by=city.station_officer, kind="criminal", title="盗窃电动车案").execute()
+    page = logged_in_page(browser, asgi_server, city.station_officer)
+    page.goto(f"{asgi_server.url}/cases/{case.pk}/")
+    page.click("#property-link")
+    page.click("details:has(#register-form) > summary")
+    page.fill("#description", "红色电动自行车一辆")
+    page.fill("#estimated_value", "1200")
+    page.click("#register")
+    page.wait_for_selector("text=已登记")
+    item = SeizedItem.objects.get()
+    assert item.label_code in page.inner_text("#items")
+    shot(page, "property-register")
+    href = page.get_attribute("#print-labels", "href")
+    response = page.request.get(asgi_server.url + href)  # the browser's own session
+    assert response.status == 200
+    assert response.headers["content-type"] == "application/pdf"
+    assert response.body().startswith(b"%PDF")

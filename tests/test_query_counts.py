@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from anmin.cases.actions import OpenCase
 from anmin.dispatch.actions import DispatchUnits
 from anmin.incidents.actions import ReceiveCall
 from tests.factories import UnitFactory
@@ -17,6 +18,7 @@ BASELINES = {
     "/board/units/": 5,
     "/board/map.json": 7,
     "/board/map.json?static=1": 9,
+    "/cases/": 7,
 }
 
 
@@ -30,6 +32,7 @@ def _add_incidents(city, call_data, n: int) -> None:
     for i in range(n):
         data = dict(call_data, lat=call_data["lat"] + 0.0001 * (i % 20), description=f"第 {i} 起")
         incident, _ = ReceiveCall(by=city.dispatcher, data=data, force_new=True).execute()
+        OpenCase(by=city.station_officer, kind="criminal", title=f"案件 {i}", incident=incident).execute()
         if i % 10 == 0:  # some with a unit on the way, so the assignments prefetch has rows
             unit = UnitFactory(organization=city.station_a1)
             DispatchUnits(incident=incident, unit_ids=[unit.pk], by=city.dispatcher).execute()
