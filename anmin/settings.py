@@ -29,6 +29,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "channels",
+    "django_tasks",
+    "django_tasks_db",
     "anmin.core",
     "anmin.org",
     "anmin.geo",
@@ -158,6 +160,21 @@ ROAD_FACTOR = envfloat("ROAD_FACTOR", 1.4)
 REPEAT_CALL_MINUTES = envint("REPEAT_CALL_MINUTES", 10, minimum=1)
 REPEAT_CALL_METERS = envint("REPEAT_CALL_METERS", 300, minimum=10)
 API_PAGE_MAX = 500
+
+# --- Supervision (办案时限) and background tasks -------------------------------------------------
+# `anmin db_worker` runs the tasks kept in the database (django-tasks-db); `anmin supervise start`
+# enqueues the first clock scan, which then enqueues the next one SCAN_INTERVAL seconds later.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}}
+SCAN_INTERVAL = envint("SCAN_INTERVAL", 60, minimum=5)
+# A clock turns yellow this share of its period before the deadline, within [MIN_HOURS, MAX_DAYS]
+# (a rule's own `warn_before`, set in the admin, takes precedence).
+CLOCK_WARN_FRACTION = envfloat("CLOCK_WARN_FRACTION", 0.2)
+if not 0 <= CLOCK_WARN_FRACTION <= 1:
+    raise ImproperlyConfigured(f"CLOCK_WARN_FRACTION must be between 0 and 1, got {CLOCK_WARN_FRACTION}")
+CLOCK_WARN_MIN_HOURS = envint("CLOCK_WARN_MIN_HOURS", 1, minimum=0)
+CLOCK_WARN_MAX_DAYS = envint("CLOCK_WARN_MAX_DAYS", 15, minimum=1)
+# 受案立案审查巡查: an open case this many days in one status is listed as idle.
+INSPECTION_IDLE_DAYS = envint("INSPECTION_IDLE_DAYS", 30, minimum=1)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)

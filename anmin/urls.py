@@ -17,4 +17,5 @@ urlpatterns = [
     path("", include("anmin.dispatch.urls")),
     path("", include("anmin.cases.urls")),
     path("", include("anmin.property.urls")),
+    path("", include("anmin.supervision.urls")),
 ]

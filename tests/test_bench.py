@@ -43,7 +43,7 @@ def test_it_prints_a_readable_table_by_default():
 
 
 def test_it_rejects_an_unknown_bench_naming_the_valid_ones():
-    with pytest.raises(CommandError, match="unknown benchmark 'nope'.*api, dispatch"):
+    with pytest.raises(CommandError, match="unknown benchmark 'nope'.*api, deadlines, dispatch"):
         call_command("bench", "nope")
 
 

@@ -101,8 +101,16 @@ def bench_api(
     )
 
 
+def bench_deadlines(*, cases: int = 100_000, measures: int | None = None, database_url: str | None = None) -> Result:
+    """办案时限 clock scan over `cases` open cases with `measures` measures (default 5 per case)."""
+    from anmin.bench.deadlines import run
+
+    return run(cases=cases, measures=measures, database_url=database_url)
+
+
 #: name → benchmark; the command passes only the options a benchmark's signature accepts.
 BENCHMARKS: dict[str, Callable[..., Result]] = {
     "dispatch": bench_dispatch,
     "api": bench_api,
+    "deadlines": bench_deadlines,
 }

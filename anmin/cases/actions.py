@@ -235,6 +235,8 @@ class DecideApproval(Action):
         case = Case.objects.select_for_update().get(pk=approval.case_id)
         if approval.measure_id is not None:
             return self._decide_measure(approval, case, note, now)
+        if approval.transition.startswith("extend:"):
+            return self._decide_extension(approval, case, note, now)
         transition = transition_for(case.kind, approval.transition)
         if self.approve and (transition is None or case.status not in transition.sources):
             raise ActionError(_("案件状态已经变化，该申请不能再批准"), field="approve", code="stale")
@@ -253,6 +255,17 @@ class DecideApproval(Action):
                 self.by,
                 note=note,
             )
+        append_audit(
+            actor=self.by, action="approval.decide", obj=approval, data={"approved": self.approve, "case": case.number}
+        )
+        return approval
+
+    def _decide_extension(self, approval: ApprovalRequest, case: Case, note: str, now) -> ApprovalRequest:
+        # 延长办案期限: the clock belongs to supervision, which applies (or refuses) the decision.
+        approval.status = ApprovalRequest.Status.APPROVED if self.approve else ApprovalRequest.Status.REJECTED
+        approval.decided_by, approval.decided_at, approval.decision_note = self.by, now, note
+        approval.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        signals.approval_decided.send(sender=ApprovalRequest, approval=approval, approved=self.approve, by=self.by)
         append_audit(
             actor=self.by, action="approval.decide", obj=approval, data={"approved": self.approve, "case": case.number}
         )

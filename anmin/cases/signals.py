@@ -11,3 +11,6 @@ case_opened = Signal()
 case_transitioned = Signal()
 #: sender=Measure; kwargs: measure, change ("requested", "started", "ended", "rejected"), by.
 measure_changed = Signal()
+#: sender=ApprovalRequest; kwargs: approval, approved (bool), by. A request that another app owns
+#: (transition "extend:<id>", 延长办案期限) was decided; a receiver that raises ActionError refuses it.
+approval_decided = Signal()

@@ -7,7 +7,14 @@ model permissions) is the intended way, like the 警情类别代码表.
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from anmin.supervision.models import CalendarDay, TimeLimitExtension, TimeLimitRule
+from anmin.supervision.models import (
+    CalendarDay,
+    Clock,
+    ClockNotice,
+    InspectionDismissal,
+    TimeLimitExtension,
+    TimeLimitRule,
+)
 
 
 class TimeLimitExtensionInline(admin.TabularInline):
@@ -40,7 +47,7 @@ class TimeLimitRuleAdmin(admin.ModelAdmin):
     search_fields = ("code", "name", "citation", "note")
     fieldsets = (
         (None, {"fields": ("code", "name", "case_kind", "active")}),
-        (_("期限"), {"fields": ("start_event", "end_event", "amount", "unit", "extends_past_holiday")}),
+        (_("期限"), {"fields": ("start_event", "end_event", "amount", "unit", "extends_past_holiday", "warn_before")}),
         (_("依据"), {"fields": ("citation", "note")}),
     )
     inlines = [TimeLimitExtensionInline]
@@ -60,3 +67,40 @@ class CalendarDayAdmin(admin.ModelAdmin):
     @admin.display(description=_("星期"))
     def weekday(self, obj: CalendarDay) -> str:
         return "一二三四五六日"[obj.date.weekday()]
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Case data written by actions and the scan: the admin may look, never edit (an edited clock
+    or a deleted dismissal would have no audit entry)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Clock)
+class ClockAdmin(ReadOnlyAdmin):
+    list_display = ("case", "rule", "measure", "started_at", "due_at", "state", "stopped_at")
+    list_filter = ("state", "rule")
+    search_fields = ("case__number",)
+    list_select_related = ("case", "rule", "measure__person")
+    date_hierarchy = "due_at"
+
+
+@admin.register(ClockNotice)
+class ClockNoticeAdmin(ReadOnlyAdmin):
+    list_display = ("recipient", "clock", "state", "created_at", "read_at")
+    list_filter = ("state",)
+    list_select_related = ("recipient", "clock__case", "clock__rule")
+
+
+@admin.register(InspectionDismissal)
+class InspectionDismissalAdmin(ReadOnlyAdmin):
+    list_display = ("kind", "incident", "case", "reason", "by", "at")
+    list_filter = ("kind",)
+    list_select_related = ("incident", "case", "by")

@@ -9,23 +9,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db import models
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from anmin.core.cache import TtlCache
 from anmin.core.errors import ActionError
 from anmin.supervision import calendar
-from anmin.supervision.models import ExtensionMode, TimeUnit
+from anmin.supervision.models import ClockState, ExtensionMode, TimeUnit
 
 #: Rules with their extensions, per process; cleared on any change (see SupervisionConfig.ready).
 rule_cache = TtlCache("time-limit-rules", ttl=300)
-
-
-class ClockState(models.TextChoices):
-    NORMAL = "normal", gettext_lazy("正常")
-    DUE_SOON = "due_soon", gettext_lazy("临期")
-    OVERDUE = "overdue", gettext_lazy("超期")
 
 
 @dataclass(frozen=True)
@@ -53,6 +45,10 @@ class RuleSpec:
     extends_past_holiday: bool
     active: bool
     extensions: dict[str, ExtensionSpec]
+    #: The row's primary key, for the clocks that point at it.
+    pk: int = 0
+    #: TimeLimitRule.warn_before: how long before the deadline the clock turns yellow (None: default).
+    warn_before: timedelta | None = None
 
 
 def rule_spec(code: str) -> RuleSpec | None:
@@ -80,6 +76,8 @@ def rule_spec(code: str) -> RuleSpec | None:
                 )
                 for ext in rule.extensions.all()
             },
+            pk=rule.pk,
+            warn_before=rule.warn_before,
         )
 
     return rule_cache.get(code, load) if isinstance(code, str) else None

@@ -10,7 +10,18 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from anmin.bench import BENCHMARKS, BenchError, Result
 
 #: Command-line options that are passed to a benchmark, if its signature accepts them.
-BENCH_OPTIONS = ("units", "incidents", "requests", "concurrency", "database_url", "rate", "workers", "redis_url")
+BENCH_OPTIONS = (
+    "units",
+    "incidents",
+    "requests",
+    "concurrency",
+    "database_url",
+    "rate",
+    "workers",
+    "redis_url",
+    "cases",
+    "measures",
+)
 
 
 def positive_int(value: str) -> int:
@@ -58,9 +69,10 @@ def render_table(result: Result) -> str:
 
 class Command(BaseCommand):
     help = (
-        "Benchmarks: `anmin bench dispatch` (警力推荐 ranking, 1,000 units × 10,000 incidents) and "
+        "Benchmarks: `anmin bench dispatch` (警力推荐 ranking, 1,000 units × 10,000 incidents), "
         "`anmin bench api` (接警 API under 20 concurrent clients against a real `anmin serve`, and "
-        "create-to-board WebSocket latency). Prints a table, or one JSON object with --json."
+        "create-to-board WebSocket latency) and `anmin bench deadlines` (办案时限 scan, 100,000 open cases). "
+        "Prints a table, or one JSON object with --json."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -80,6 +92,9 @@ class Command(BaseCommand):
             help="benchmark against this database instead of a temporary SQLite file; "
             "it gets the demo city if empty and keeps the incidents the benchmark creates",
         )
+        deadlines = parser.add_argument_group("bench deadlines")
+        deadlines.add_argument("--cases", type=positive_int, help="open cases (default 100000)")
+        deadlines.add_argument("--measures", type=positive_int, help="coercive measures (default 5 per case)")
 
     def handle(self, *args: Any, name: str, json: bool, **options: Any) -> None:
         bench = BENCHMARKS.get(name)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from anmin.demo.builder import build_demo_city, demo_logins
 from anmin.demo.cases import build_demo_cases
+from anmin.library.seed import seed_library
 from anmin.org.models import Organization
 
 MAX_DAYS = 366
@@ -60,6 +61,8 @@ class Command(BaseCommand):
             with transaction.atomic():
                 build_demo_city(days=days, out=lambda line: self.stdout.write(f"  {line}"))
                 build_demo_cases(out=lambda line: self.stdout.write(f"  {line}"))
+                created, _skipped = seed_library()
+                self.stdout.write(f"  典型案例：{created} 篇")
             self.stdout.write(
                 self.style.SUCCESS(_("演示城市已生成，用时 %(s).1f 秒。") % {"s": time.monotonic() - started})
             )

@@ -113,6 +113,15 @@ class TimeLimitRule(models.Model):
     citation = models.CharField(_("法律依据"), max_length=300)
     note = models.TextField(_("说明"), blank=True)
     active = models.BooleanField(_("启用"), default=True)
+    warn_before = models.DurationField(
+        _("临期提醒提前量"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "到期前多久转为黄色（临期），如 “6:00:00” 为 6 小时、“2 00:00:00” 为 2 天。留空则按期限的 "
+            "CLOCK_WARN_FRACTION（默认 20%）计算，至少 CLOCK_WARN_MIN_HOURS 小时、至多 CLOCK_WARN_MAX_DAYS 天。"
+        ),
+    )
 
     class Meta:
         verbose_name = _("办案时限规则")
