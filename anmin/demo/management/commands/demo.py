@@ -6,12 +6,15 @@ import unicodedata
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anmin.demo.builder import build_demo_city, demo_logins
 from anmin.demo.cases import build_demo_cases
 from anmin.library.seed import seed_library
 from anmin.org.models import Organization
+from anmin.supervision.clocks import backfill
+from anmin.supervision.scan import scan
 
 MAX_DAYS = 366
 
@@ -61,6 +64,9 @@ class Command(BaseCommand):
             with transaction.atomic():
                 build_demo_city(days=days, out=lambda line: self.stdout.write(f"  {line}"))
                 build_demo_cases(out=lambda line: self.stdout.write(f"  {line}"))
+                clocks = backfill()  # demo cases are imported history: start the clocks their state calls for
+                result = scan(timezone.now())
+                self.stdout.write(f"  办案时限：{clocks} 个时钟（临期 {result.due_soon}，超期 {result.overdue}）")
                 created, _skipped = seed_library()
                 self.stdout.write(f"  典型案例：{created} 篇")
             self.stdout.write(
