@@ -17,5 +17,6 @@ urlpatterns = [
     path("", include("anmin.dispatch.urls")),
     path("", include("anmin.cases.urls")),
     path("", include("anmin.property.urls")),
+    path("", include("anmin.library.urls")),
     path("", include("anmin.supervision.urls")),
 ]
