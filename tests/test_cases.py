@@ -305,3 +305,26 @@ def test_case_pages_are_scoped(city, branch_leader):
     assert other.post(f"/approvals/{approval.pk}/decide/", {"decision": "approve"}).status_code == 404
     approval.refresh_from_db()
     assert approval.status == "pending"
+
+
+def test_it_sets_helpers_who_then_see_the_case(city):
+    case = open_case(city)
+    colleague = OfficerFactory(username="colleague", organization=city.station_a1, role=Role.STATION)
+    api = city.api(city.station_officer)
+    response = api.put(
+        f"/api/v1/cases/{case.pk}/helpers", json.dumps({"officer_ids": [colleague.pk]}), content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert list(case.helpers.all()) == [colleague]
+    # an officer outside the unit cannot be picked by a station officer; nothing changes
+    response = api.put(
+        f"/api/v1/cases/{case.pk}/helpers",
+        json.dumps({"officer_ids": [city.outsider.pk]}),
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert response.json()["detail"][0]["field"] == "officer_ids"
+    assert list(case.helpers.all()) == [colleague]
+    client = city.login(city.station_officer)
+    assert client.post(f"/cases/{case.pk}/", {"op": "helpers", "badges": colleague.badge_number}).status_code == 302
+    assert client.post(f"/cases/{case.pk}/", {"op": "helpers", "badges": "999999"}).status_code == 400

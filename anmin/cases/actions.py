@@ -495,3 +495,32 @@ class UploadDocument(Action):
             actor=self.by, action="case.upload", obj=document, data={"case": self.case.number, "type": detected}
         )
         return document
+
+
+class SetHelpers(Action):
+    """指定协办民警: the officers who help the 主办侦查员; they see and work the case wherever they serve."""
+
+    def __init__(self, *, case: Case, officers: list[Officer], by):
+        self.case = case
+        self.officers = officers
+        self.by = by
+
+    def check(self):
+        if not can_handle(self.by, self.case):
+            raise Denied(_("无权办理该案件"))
+        if len(self.officers) > 20:
+            raise ActionError(_("协办民警不能超过 20 人"), field="officer_ids", code="too_many")
+        if any(o.pk == self.case.lead_investigator_id for o in self.officers):
+            raise ActionError(_("主办侦查员不必再列为协办"), field="officer_ids", code="lead")
+
+    def run(self) -> Case:
+        self.case.helpers.set(self.officers)
+        names = "、".join(str(o) for o in self.officers) or _("无")
+        record(self.case, "helpers", _("指定协办民警"), self.by, note=names)
+        append_audit(
+            actor=self.by,
+            action="case.helpers",
+            obj=self.case,
+            data={"helpers": [o.audit_label for o in self.officers]},
+        )
+        return self.case

@@ -12,6 +12,7 @@ from anmin.cases.actions import (
     EndMeasure,
     OpenCase,
     RevealIdNumber,
+    SetHelpers,
     TakeMeasure,
 )
 from anmin.cases.lifecycle import CaseKind, CaseStatus, available_transitions
@@ -342,3 +343,18 @@ def end_measure(request, measure_id: int, payload: NoteIn):
     qs = Measure.objects.filter(case__in=Case.objects.visible_to(request.user)).select_related("case", "person")
     measure = EndMeasure(measure=get_object_or_404(qs, pk=measure_id), note=payload.note, by=request.user).execute()
     return measure_out(measure)
+
+
+class HelpersIn(Schema):
+    officer_ids: list[int] = Field(..., description="协办民警（警号对应的民警编号）；空列表表示取消全部协办")
+
+
+@router.put("/cases/{case_id}/helpers", response=CaseDetailOut, summary="指定协办民警")
+def set_helpers(request, case_id: int, payload: HelpersIn):
+    case = visible_case(request, case_id)
+    officers = list(Officer.objects.visible_to(request.user).filter(pk__in=payload.officer_ids, is_active=True))
+    missing = sorted(set(payload.officer_ids) - {o.pk for o in officers})
+    if missing:
+        raise ActionError(f"民警不存在或不在本单位：{missing[:5]}", field="officer_ids", code="unknown")
+    SetHelpers(case=case, officers=officers, by=request.user).execute()
+    return case_detail(visible_case(request, case_id))

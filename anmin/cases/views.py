@@ -19,6 +19,7 @@ from anmin.cases.actions import (
     EndMeasure,
     OpenCase,
     RevealIdNumber,
+    SetHelpers,
     TakeMeasure,
     UploadDocument,
     can_handle,
@@ -28,6 +29,7 @@ from anmin.cases.models import ApprovalRequest, Case, CaseDocument, CasePerson, 
 from anmin.core.errors import ActionError
 from anmin.core.masking import mask_id_number
 from anmin.incidents.models import Incident
+from anmin.org.models import Officer
 
 PAGE_SIZE = 50
 
@@ -175,6 +177,13 @@ def _case_post(request, case: Case) -> dict:
             kind=request.POST.get("kind", "document"),
             by=request.user,
         ).execute()
+    elif op == "helpers":
+        badges = [b for b in request.POST.get("badges", "").replace("，", ",").replace(" ", ",").split(",") if b]
+        officers = list(Officer.objects.visible_to(request.user).filter(badge_number__in=badges, is_active=True))
+        unknown = sorted(set(badges) - {o.badge_number for o in officers})
+        if unknown:
+            raise ActionError(_("警号不存在或不在本单位：%(b)s") % {"b": "、".join(unknown[:5])}, field="badges")
+        SetHelpers(case=case, officers=officers, by=request.user).execute()
     elif op == "end_measure":
         measure = case.measures.filter(pk=request.POST.get("measure") or 0).first()
         if measure is None:
