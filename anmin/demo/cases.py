@@ -86,7 +86,8 @@ def build_demo_cases(*, seed: int = 20261130, out: Callable[[str], None] | None 
         steps = rng.randrange(0, len(path) + 1)
         at, status = accepted, CaseStatus.ACCEPTED
         for code, label, target in path[:steps]:
-            at = min(at + timedelta(hours=rng.uniform(4, 72)), timezone.now() - timedelta(minutes=5))
+            # Steps follow each other and stay in the past (a recent case may have had no time for more).
+            at = max(at, min(at + timedelta(hours=rng.uniform(4, 72)), timezone.now() - timedelta(minutes=5)))
             approver = leader if code in ("file", "penalize") else lead
             events.append(
                 CaseEvent(

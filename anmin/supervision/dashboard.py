@@ -57,15 +57,15 @@ def summary(user) -> list[Row]:
     if path is None:
         return []
     orgs = list(Organization.objects.visible_to(user))
-    counts = (
-        Clock.objects.running()  # "not stopped", as the partial index says
-        .filter(case__organization__path__startswith=path)
-        .values_list("case__organization__path", "state")
-        .annotate(n=Count("id"))
-    )
+    paths = {org.pk: org.path for org in orgs}
+    counts = Clock.objects.running()  # "not stopped", as the partial index says
+    if path:
+        # A subquery, not a join: one lookup per clock fewer, on the board's only heavy query.
+        counts = counts.filter(case__organization__in=Organization.objects.filter(path__startswith=path))
     by_path: dict[str, dict[str, int]] = {}
-    for org_path, state, n in counts:
-        by_path.setdefault(org_path, {})[state] = n
+    for org_id, state, n in counts.values_list("case__organization_id", "state").annotate(n=Count("id")):
+        states = by_path.setdefault(paths[org_id], {})
+        states[state] = states.get(state, 0) + n
     children: dict[int | None, list[Organization]] = {}
     ids = {org.pk for org in orgs}
     for org in orgs:
