@@ -18,6 +18,7 @@ from anmin.core.actions import Action
 from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.models import append_audit
 from anmin.core.sequences import increment
+from anmin.core.validation import clean_text
 from anmin.incidents.models import Incident
 from anmin.org.models import CASE_ROLES, Officer, Organization
 
@@ -33,21 +34,6 @@ def can_handle(user, case: Case) -> bool:
     if case.lead_investigator_id == user.pk or case.helpers.filter(pk=user.pk).exists():
         return True
     return (user.is_superuser or user.role in CASE_ROLES) and Case.objects.visible_to(user).filter(pk=case.pk).exists()
-
-
-def _text(value, field: str, label: str, limit: int, *, required: bool) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ActionError(_("%(label)s应为文本") % {"label": label}, field=field)
-    value = value.strip()
-    if required and not value:
-        raise ActionError(_("请填写%(label)s") % {"label": label}, field=field, code="required")
-    if len(value) > limit:
-        raise ActionError(
-            _("%(label)s不能超过 %(limit)s 个字") % {"label": label, "limit": limit}, field=field, code="too_long"
-        )
-    return value
 
 
 def record(case: Case, action: str, label: str, by, *, from_status="", to_status="", note="", at=None) -> CaseEvent:
@@ -118,9 +104,9 @@ class OpenCase(Action):
         case = Case.objects.create(
             number=next_case_number(self.kind, self.organization, at),
             kind=self.kind,
-            title=_text(self.title, "title", _("案件名称"), MAX_TITLE, required=True),
-            cause=_text(self.cause, "cause", _("案由"), 60, required=False),
-            summary=_text(self.summary, "summary", _("简要案情"), MAX_SUMMARY, required=False),
+            title=clean_text(self.title, "title", _("案件名称"), MAX_TITLE, required=True),
+            cause=clean_text(self.cause, "cause", _("案由"), 60, required=False),
+            summary=clean_text(self.summary, "summary", _("简要案情"), MAX_SUMMARY, required=False),
             organization=self.organization,
             lead_investigator=self.lead,
             incident=self.incident,
@@ -183,7 +169,7 @@ class ChangeCaseStatus(Action):
                 field="action",
                 code="not_allowed",
             )
-        reason = _text(self.reason, "reason", _("理由"), MAX_REASON, required=transition.needs_approval)
+        reason = clean_text(self.reason, "reason", _("理由"), MAX_REASON, required=transition.needs_approval)
         now = timezone.now()
         if not transition.needs_approval:
             _apply(case, transition, self.by, reason, now)
@@ -230,7 +216,7 @@ class DecideApproval(Action):
         approval = ApprovalRequest.objects.select_for_update().select_related("case").get(pk=self.approval.pk)
         if approval.status != ApprovalRequest.Status.PENDING:
             raise ActionError(_("该申请已经处理"), field="approve", code="decided")
-        note = _text(self.note, "note", _("审批意见"), 500, required=not self.approve)
+        note = clean_text(self.note, "note", _("审批意见"), 500, required=not self.approve)
         now = timezone.now()
         case = Case.objects.select_for_update().get(pk=approval.case_id)
         if approval.measure_id is not None:
@@ -305,9 +291,9 @@ def _person_fields(data: dict) -> dict:
         raise ActionError(_("身份应为嫌疑人、被害人、证人或报案人"), field="role")
     fields = {
         "role": role,
-        "name": _text(data.get("name"), "name", _("姓名"), 40, required=True),
-        "phone": _text(data.get("phone"), "phone", _("联系电话"), 20, required=False),
-        "address": _text(data.get("address"), "address", _("住址"), 200, required=False),
+        "name": clean_text(data.get("name"), "name", _("姓名"), 40, required=True),
+        "phone": clean_text(data.get("phone"), "phone", _("联系电话"), 20, required=False),
+        "address": clean_text(data.get("address"), "address", _("住址"), 200, required=False),
         "id_number": "",
         "sex": "",
         "birth_date": None,
@@ -392,7 +378,7 @@ class TakeMeasure(Action):
 
     def run(self) -> tuple[Measure, ApprovalRequest | None]:
         now = timezone.now()
-        reason = _text(self.reason, "reason", _("理由"), MAX_REASON, required=self.kind in Measure.NEEDS_APPROVAL)
+        reason = clean_text(self.reason, "reason", _("理由"), MAX_REASON, required=self.kind in Measure.NEEDS_APPROVAL)
         label = Measure.Kind(self.kind).label
         if self.kind not in Measure.NEEDS_APPROVAL:
             measure = Measure.objects.create(
@@ -479,7 +465,7 @@ class UploadDocument(Action):
         from anmin.core.uploads import check_upload
 
         detected = check_upload(self.upload, field="file")
-        title = _text(self.title or getattr(self.upload, "name", ""), "title", _("名称"), 120, required=True)
+        title = clean_text(self.title or getattr(self.upload, "name", ""), "title", _("名称"), 120, required=True)
         document = CaseDocument(
             case=self.case,
             kind=self.kind,

@@ -21,6 +21,7 @@ from anmin.core.idnumber import clean_id_number
 from anmin.core.models import append_audit
 from anmin.core.sequences import increment
 from anmin.core.uploads import check_upload
+from anmin.core.validation import clean_text
 from anmin.property.custody import DISPOSALS, STEPS, CustodyAction, CustodyStatus, Step, available_steps, step_for
 from anmin.property.models import CustodyEvent, ItemKind, PropertyApproval, PropertySequence, SeizedItem
 
@@ -32,21 +33,6 @@ CLOCK_SKEW = timedelta(minutes=5)
 
 
 # --- validation helpers ---------------------------------------------------------------------------
-
-
-def _text(value, field: str, label: str, limit: int, *, required: bool) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ActionError(_("%(label)s应为文本") % {"label": label}, field=field)
-    value = value.strip()
-    if required and not value:
-        raise ActionError(_("请填写%(label)s") % {"label": label}, field=field, code="required")
-    if len(value) > limit:
-        raise ActionError(
-            _("%(label)s不能超过 %(limit)s 个字") % {"label": label, "limit": limit}, field=field, code="too_long"
-        )
-    return value
 
 
 def _decimal(value, field: str, label: str, *, places: int, max_digits: int, positive: bool) -> Decimal:
@@ -76,7 +62,7 @@ def _decimal(value, field: str, label: str, *, places: int, max_digits: int, pos
 
 
 def _id_number(value, field: str) -> str:
-    value = _text(value, field, _("身份证号码"), 40, required=False)
+    value = clean_text(value, field, _("身份证号码"), 40, required=False)
     # Stored as clean_id_number returns it (18 characters, upper-case X), so one person is one string.
     return clean_id_number(value, field=field) if value else ""
 
@@ -163,13 +149,13 @@ class RegisterItem(Action):
                 code="invalid_choice",
             )
         self.now = self.at or timezone.now()
-        self.description = _text(self.description, "description", _("名称及特征"), MAX_DESCRIPTION, required=True)
+        self.description = clean_text(self.description, "description", _("名称及特征"), MAX_DESCRIPTION, required=True)
         self.quantity = _decimal(self.quantity, "quantity", _("数量"), places=3, max_digits=12, positive=True)
-        self.unit = _text(self.unit, "unit", _("计量单位"), 10, required=True)
+        self.unit = clean_text(self.unit, "unit", _("计量单位"), 10, required=True)
         self.estimated_value = _decimal(
             self.estimated_value, "estimated_value", _("估价"), places=2, max_digits=14, positive=False
         )
-        self.owner_name = _text(self.owner_name, "owner_name", _("持有人姓名"), 60, required=False)
+        self.owner_name = clean_text(self.owner_name, "owner_name", _("持有人姓名"), 60, required=False)
         self.owner_id_number = _id_number(self.owner_id_number, "owner_id_number")
         self.seized_at = _when(self.seized_at or self.now, "seized_at", _("扣押时间"), self.now)
         # Checked before anything is written, so a bad photo leaves neither a row nor a file.
@@ -253,7 +239,7 @@ def _step_or_error(item: SeizedItem, action) -> Step:
 
 
 def _request_approval(item: SeizedItem, step: Step, by, reason, now: datetime) -> PropertyApproval:
-    reason = _text(reason, "note", _("申请理由"), MAX_REASON, required=True)
+    reason = clean_text(reason, "note", _("申请理由"), MAX_REASON, required=True)
     open_ = item.approvals.select_for_update().filter(action=step.action)
     for approval in open_.exclude(status=PropertyApproval.Status.REJECTED):
         if approval.status == PropertyApproval.Status.PENDING:
@@ -315,9 +301,9 @@ class RecordCustody(Action):
     def run(self) -> CustodyResult:
         item = SeizedItem.objects.select_for_update().select_related("case").get(pk=self.item.pk)
         step = _step_or_error(item, self.action)
-        location = _text(self.location, "location", _("存放位置"), 100, required=step.needs_location)
-        counterpart = _text(self.counterpart, "counterpart", _("交接对象"), 60, required=step.needs_counterpart)
-        note = _text(self.note, "note", _("说明"), 500, required=False)
+        location = clean_text(self.location, "location", _("存放位置"), 100, required=step.needs_location)
+        counterpart = clean_text(self.counterpart, "counterpart", _("交接对象"), 60, required=step.needs_counterpart)
+        note = clean_text(self.note, "note", _("说明"), 500, required=False)
         now = self.at or timezone.now()
         if now < item.status_since:
             # The chain is in time order; a step before the one it follows is a wrong clock or a typo.
@@ -424,7 +410,7 @@ class DecidePropertyApproval(Action):
         approval = PropertyApproval.objects.select_for_update().get(pk=self.approval.pk)
         if approval.status != PropertyApproval.Status.PENDING:
             raise ActionError(_("该申请已经处理"), field="approve", code="decided")
-        note = _text(self.note, "note", _("审批意见"), 500, required=not self.approve)
+        note = clean_text(self.note, "note", _("审批意见"), 500, required=not self.approve)
         item = SeizedItem.objects.select_for_update().get(pk=approval.item_id)
         step = step_for(approval.action)
         if self.approve and (step is None or item.status not in step.sources):

@@ -11,6 +11,7 @@ from anmin.cases.models import ApprovalRequest, Case
 from anmin.core.actions import Action
 from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.models import append_audit
+from anmin.core.validation import clean_text
 from anmin.incidents.models import Incident
 from anmin.org.models import Role
 from anmin.supervision.clocks import MANUAL_END_EVENTS, publish_case_clocks, stop_clocks, warn_lead
@@ -33,22 +34,6 @@ EXTEND_PREFIX = "extend:"
 
 def can_supervise(user) -> bool:
     return bool(user and user.is_authenticated and (user.is_superuser or user.role in SUPERVISOR_ROLES))
-
-
-def _text(value, field: str, label: str, limit: int, *, required: bool) -> str:
-    """A stripped text field, or ActionError naming `field` (required, too long, not text)."""
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ActionError(_("%(label)s应为文本") % {"label": label}, field=field)
-    value = value.strip()
-    if required and not value:
-        raise ActionError(_("请填写%(label)s") % {"label": label}, field=field, code="required")
-    if len(value) > limit:
-        raise ActionError(
-            _("%(label)s不能超过 %(limit)s 个字") % {"label": label, "limit": limit}, field=field, code="too_long"
-        )
-    return value
 
 
 class ExtendClock(Action):
@@ -86,7 +71,7 @@ class ExtendClock(Action):
             due_after = deadline(spec.code, clock.started_at, extensions=[*clock.extensions, self.code])
         except ActionError as exc:
             raise ActionError(exc.message, field="code", code=exc.code) from exc
-        reason = _text(self.reason, "reason", _("理由"), MAX_REASON, required=True)
+        reason = clean_text(self.reason, "reason", _("理由"), MAX_REASON, required=True)
         if ClockExtension.objects.filter(clock=clock, approval__status=ApprovalRequest.Status.PENDING).exists():
             raise Conflict(_("该时限已有待审批的延长申请"), field="code")
         extension = spec.extensions[self.code]
@@ -195,7 +180,7 @@ class CompleteClock(Action):
             raise ActionError(_("完成时间无效"), field="at")
         if at > now or at < clock.started_at:
             raise ActionError(_("完成时间应在起算时间之后、当前时间之前"), field="at", code="out_of_range")
-        note = _text(self.note, "note", _("说明"), 500, required=False)
+        note = clean_text(self.note, "note", _("说明"), 500, required=False)
         stop_clocks(Clock.objects.filter(pk=clock.pk), at=at, reason=StopReason.DONE, by=self.by)
         label = Event(clock.rule.end_event).label
         record(clock.case, "complete_clock", str(label), self.by, note=note or clock.rule.name, at=at)
@@ -237,7 +222,7 @@ class DismissInspection(Action):
             raise ActionError(_("该项不在巡查清单中（可能已受案、已流转或已处理）"), field="item", code="not_listed")
 
     def run(self) -> InspectionDismissal:
-        reason = _text(self.reason, "reason", _("理由"), MAX_REASON, required=True)
+        reason = clean_text(self.reason, "reason", _("理由"), MAX_REASON, required=True)
         if self.incident is not None:
             dismissal = InspectionDismissal.objects.create(
                 kind=InspectionKind.INCIDENT_WITHOUT_CASE, incident=self.incident, reason=reason, by=self.by
