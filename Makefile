@@ -30,6 +30,7 @@ test: lint
 bench: $(BIN)/.installed
 	DEBUG=true $(BIN)/anmin bench dispatch
 	DEBUG=true $(BIN)/anmin bench api
+	DEBUG=true $(BIN)/anmin bench deadlines
 
 clean:
 	rm -rf $(VENV) var *.egg-info
