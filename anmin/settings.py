@@ -13,9 +13,10 @@ VAR_DIR = Path(envstr("ANMIN_VAR_DIR", str(Path.cwd() / "var")))
 
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = envstr("SECRET_KEY")
+# Serving without a SECRET_KEY is refused unless DEBUG (anmin.asgi and `anmin serve` check this);
+# commands that serve nothing (makemigrations, check, migrate…) run with a placeholder.
+SECRET_KEY_FROM_ENV = bool(SECRET_KEY)
 if not SECRET_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured("SECRET_KEY is required unless DEBUG=true (make demo sets DEBUG=true).")
     SECRET_KEY = "anmin-insecure-development-key-do-not-use-in-production"  # noqa: S105
 
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"] + (["*"] if DEBUG else []))

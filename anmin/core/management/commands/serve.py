@@ -20,6 +20,8 @@ class Command(BaseCommand):
     def handle(self, *args, host, port, workers, **options):
         import uvicorn
 
+        if not (settings.DEBUG or settings.SECRET_KEY_FROM_ENV):
+            raise CommandError("SECRET_KEY is required unless DEBUG=true (make demo sets DEBUG=true)")
         if not 0 < port < 65536:
             raise CommandError(f"--port must be between 1 and 65535, got {port}")
         if workers < 1:
