@@ -160,12 +160,33 @@ def test_it_rejects_bad_measures(case, api, suspect, payload, field, status):
     assert not Measure.objects.exists()
 
 
-def test_measures_are_for_criminal_cases(city, api):
-    case = OpenCase(by=city.station_officer, kind="administrative", title="殴打他人案").execute()
-    person = post(api, f"/api/v1/cases/{case.pk}/persons", {"role": "suspect", "name": "某"}).json()
-    response = post(api, f"/api/v1/cases/{case.pk}/measures", {"person_id": person["id"], "kind": "summons"})
+def test_criminal_measures_are_for_criminal_cases_and_summons_for_public_order(city, api, case, suspect):
+    admin = OpenCase(by=city.station_officer, kind="administrative", title="殴打他人案").execute()
+    person = post(api, f"/api/v1/cases/{admin.pk}/persons", {"role": "suspect", "name": "某"}).json()
+    response = post(api, f"/api/v1/cases/{admin.pk}/measures", {"person_id": person["id"], "kind": "summons"})
     assert response.status_code == 400
     assert response.json()["detail"][0]["field"] == "kind"
+    response = post(api, f"/api/v1/cases/{case.pk}/measures", {"person_id": suspect.pk, "kind": "admin_summons"})
+    assert response.status_code == 400
+    assert "行政案件" in response.json()["detail"][0]["message"]
+
+
+def test_a_public_order_summons_starts_the_8_hour_questioning_clock(city, api):
+    from datetime import timedelta
+
+    from anmin.supervision.models import Clock
+
+    admin = OpenCase(by=city.station_officer, kind="administrative", title="殴打他人案").execute()
+    person = post(api, f"/api/v1/cases/{admin.pk}/persons", {"role": "suspect", "name": "某"}).json()
+    response = post(api, f"/api/v1/cases/{admin.pk}/measures", {"person_id": person["id"], "kind": "admin_summons"})
+    assert response.status_code == 201
+    measure = Measure.objects.get(pk=response.json()["id"])
+    clock = Clock.objects.get(measure=measure)
+    assert clock.rule.code == "admin_inquiry"
+    assert clock.due_at - measure.started_at == timedelta(hours=8)
+    post(api, f"/api/v1/measures/{measure.pk}/end", {"note": "询问完毕"})
+    clock.refresh_from_db()
+    assert clock.stopped_at is not None
 
 
 def test_the_case_page_registers_masks_and_reveals_a_person(city, case):

@@ -371,8 +371,10 @@ class TakeMeasure(Action):
             raise ActionError(_("未知的强制措施：%(kind)s") % {"kind": str(self.kind)[:20]}, field="kind")
         if self.person.case_id != self.case.pk:
             raise ActionError(_("该人员不属于本案"), field="person")
-        if self.case.kind != CaseKind.CRIMINAL:
-            raise ActionError(_("刑事强制措施只能用于刑事案件"), field="kind")
+        administrative = self.kind in Measure.ADMINISTRATIVE
+        if administrative != (self.case.kind == CaseKind.ADMINISTRATIVE):
+            message = _("治安传唤只能用于行政案件") if administrative else _("刑事强制措施只能用于刑事案件")
+            raise ActionError(message, field="kind")
         if not self.case.is_open:
             raise ActionError(_("案件已结束"), field="kind", code="closed")
 

@@ -218,6 +218,7 @@ class Measure(models.Model):
         ARREST = "arrest", _("逮捕")
         BAIL = "bail", _("取保候审")
         SURVEILLANCE = "surveillance", _("监视居住")
+        ADMIN_SUMMONS = "admin_summons", _("治安传唤")
 
     class Status(models.TextChoices):
         REQUESTED = "requested", _("待审批")
@@ -226,6 +227,8 @@ class Measure(models.Model):
         REJECTED = "rejected", _("未批准")
 
     NEEDS_APPROVAL = (Kind.DETENTION, Kind.ARREST_REQUEST)
+    #: 治安传唤 belongs to administrative (public-order) cases; every other measure to criminal ones.
+    ADMINISTRATIVE = (Kind.ADMIN_SUMMONS,)
 
     case = models.ForeignKey(Case, verbose_name=_("案件"), related_name="measures", on_delete=models.CASCADE)
     person = models.ForeignKey(CasePerson, verbose_name=_("对象"), related_name="measures", on_delete=models.PROTECT)

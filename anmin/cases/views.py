@@ -130,7 +130,11 @@ def case_page(request, pk):
             "documents": case.documents.select_related("uploaded_by"),
             "document_kinds": CaseDocument.Kind.choices,
             "person_roles": CasePerson.Role.choices,
-            "measure_kinds": Measure.Kind.choices,
+            "measure_kinds": [
+                (value, label)
+                for value, label in Measure.Kind.choices
+                if (value in Measure.ADMINISTRATIVE) == (case.kind == CaseKind.ADMINISTRATIVE)
+            ],
             "can_handle": can_handle(request.user, case),
             "error": error,
         },

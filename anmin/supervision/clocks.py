@@ -64,6 +64,7 @@ MEASURE_RULES: dict[str, tuple[str, ...]] = {
     K.ARREST: ("arrest_custody",),
     K.BAIL: ("bail",),
     K.SURVEILLANCE: ("residential_surveillance",),
+    K.ADMIN_SUMMONS: ("admin_inquiry",),
 }
 
 #: A measure taking effect meets these limits of the same person's other measures.
