@@ -18,5 +18,6 @@ urlpatterns = [
     path("", include("anmin.cases.urls")),
     path("", include("anmin.property.urls")),
     path("", include("anmin.library.urls")),
+    path("", include("anmin.reviews.urls")),
     path("", include("anmin.supervision.urls")),
 ]

@@ -143,3 +143,26 @@ def test_a_deliberation_needs_three_attendees(city, case):
     response = post(city.api(city.station_officer), f"/api/v1/cases/{case.pk}/deliberations", payload)
     assert response.status_code == 400
     assert response.json()["detail"][0]["field"] == "attendees"
+
+
+def test_the_case_page_records_a_review_and_a_deliberation(city, legal, case):
+    client = city.login(legal)
+    page = client.get(f"/cases/{case.pk}/").content.decode()
+    assert 'id="review-form"' in page
+    response = client.post(
+        f"/cases/{case.pk}/review/", {"deduct-evidence": "5", "note-evidence": "缺少见证人签名", "summary": "尚可"}
+    )
+    assert response.status_code == 302
+    assert CaseReview.objects.get().score == 95
+    client.post(f"/cases/{case.pk}/review/", {"deduct-evidence": "x"})
+    assert CaseReview.objects.count() == 1  # a bad deduction writes nothing
+    officer = city.login(city.station_officer)
+    assert 'id="review-form"' not in officer.get(f"/cases/{case.pk}/").content.decode()
+    third = OfficerFactory(organization=city.station_a1)
+    badges = ",".join(o.badge_number for o in (city.station_officer, city.patrol_officer, third))
+    held = (timezone.localtime() - timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
+    data = {"held_at": held, "badges": badges, "question": "是否移送起诉", "decision": "同意", "dissent": ""}
+    assert officer.post(f"/cases/{case.pk}/deliberation/", data).status_code == 302
+    assert Deliberation.objects.get().chair == city.station_officer
+    assert city.login(city.outsider).post(f"/cases/{case.pk}/deliberation/", data).status_code == 404
+    assert Deliberation.objects.count() == 1

@@ -29,7 +29,7 @@ from anmin.cases.models import ApprovalRequest, Case, CaseDocument, CasePerson, 
 from anmin.core.errors import ActionError
 from anmin.core.masking import mask_id_number
 from anmin.incidents.models import Incident
-from anmin.org.models import Officer
+from anmin.org.models import Officer, Role
 
 PAGE_SIZE = 50
 
@@ -136,10 +136,27 @@ def case_page(request, pk):
                 if (value in Measure.ADMINISTRATIVE) == (case.kind == CaseKind.ADMINISTRATIVE)
             ],
             "can_handle": can_handle(request.user, case),
+            # The review form is for legal supervisors and leaders; the rubric lives in the reviews app,
+            # read here through the reverse relation only (cases does not import reviews).
+            "rubric_items": _rubric_items() if _reviews(request.user) else [],
             "error": error,
         },
         status=400 if error else 200,
     )
+
+
+def _reviews(user) -> bool:
+    """Legal supervisors and leaders review cases (the reviews app's ReviewCase checks it too)."""
+    return user.is_superuser or user.role in (Role.LEGAL, Role.LEADER)
+
+
+def _rubric_items():
+    """The active rubric's items for the review form. The rubric lives in the reviews app, which
+    sits above cases: it is looked up through the app registry, not imported."""
+    from django.apps import apps
+
+    rubric = apps.get_model("reviews", "Rubric").objects.filter(active=True).order_by("id").first()
+    return list(rubric.items.all()) if rubric else []
 
 
 def _case_post(request, case: Case) -> dict:
