@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "anmin.property",
     "anmin.library",
     "anmin.reviews",
+    "anmin.stats",
     "anmin.demo",
 ]
 

@@ -19,7 +19,7 @@ from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.models import append_audit
 from anmin.core.sequences import increment
 from anmin.core.validation import clean_text
-from anmin.incidents.models import Incident
+from anmin.incidents.models import Category, Incident
 from anmin.org.models import CASE_ROLES, Officer, Organization
 
 MAX_TITLE = 120
@@ -70,6 +70,7 @@ class OpenCase(Action):
         incident: Incident | None = None,
         organization: Organization | None = None,
         lead_investigator: Officer | None = None,
+        category: Category | None = None,
         at=None,
     ):
         self.by = by
@@ -80,6 +81,7 @@ class OpenCase(Action):
         self.incident = incident
         self.organization = organization
         self.lead = lead_investigator
+        self.category = category
         self.at = at
 
     def check(self):
@@ -110,6 +112,7 @@ class OpenCase(Action):
             organization=self.organization,
             lead_investigator=self.lead,
             incident=self.incident,
+            category=self.category or (self.incident.category if self.incident else None),
             accepted_at=at,
             status_since=at,
             created_by=self.by,
@@ -132,7 +135,11 @@ def _apply(case: Case, transition: Transition, by, note: str, now) -> Case:
     case.status_since = now
     if transition.target in FINAL_STATUSES:
         case.closed_at = now
-    case.save(update_fields=["status", "status_since", "closed_at", "updated_at"])
+    if transition.target == CaseStatus.FILED:
+        case.filed_at = now
+    elif transition.target == CaseStatus.SOLVED:
+        case.solved_at = now
+    case.save(update_fields=["status", "status_since", "closed_at", "filed_at", "solved_at", "updated_at"])
     record(case, transition.code, str(transition.label), by, from_status=previous, to_status=case.status, note=note)
     signals.case_transitioned.send(sender=Case, case=case, code=transition.code, previous=previous, by=by)
     return case

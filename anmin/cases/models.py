@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anmin.cases.lifecycle import FINAL_STATUSES, CaseKind, CaseStatus
 from anmin.core.uploads import private_storage
-from anmin.incidents.models import Incident
+from anmin.incidents.models import Category, Incident
 from anmin.org.models import Organization, scope_path
 
 
@@ -50,7 +50,19 @@ class Case(models.Model):
     incident = models.ForeignKey(
         Incident, verbose_name=_("来源警情"), null=True, blank=True, related_name="cases", on_delete=models.PROTECT
     )
+    category = models.ForeignKey(
+        Category,
+        verbose_name=_("案件类别"),
+        null=True,
+        blank=True,
+        related_name="cases",
+        on_delete=models.PROTECT,
+        help_text=_("警情类别代码表中的类别；由警情受案时沿用警情类别。统计破案率、八类案件按此分类。"),
+    )
     accepted_at = models.DateTimeField(_("受案时间"), default=timezone.now)
+    # Set once by the 立案 and 破案 transitions; the statistics count cases filed and solved by these.
+    filed_at = models.DateTimeField(_("立案时间"), null=True, blank=True)
+    solved_at = models.DateTimeField(_("破案时间"), null=True, blank=True)
     status_since = models.DateTimeField(_("进入当前状态"), default=timezone.now)
     closed_at = models.DateTimeField(_("结案时间"), null=True, blank=True)
     created_by = models.ForeignKey(

@@ -75,6 +75,7 @@ def build_demo_cases(*, seed: int = 20261130, out: Callable[[str], None] | None 
             organization=station,
             lead_investigator=lead,
             incident=incident,
+            category=incident.category,
             accepted_at=accepted,
             status_since=accepted,
             created_by=lead,
@@ -95,9 +96,13 @@ def build_demo_cases(*, seed: int = 20261130, out: Callable[[str], None] | None 
                 )
             )
             status = target
+            if target == CaseStatus.FILED:
+                case.filed_at = at
+            elif target == CaseStatus.SOLVED:
+                case.solved_at = at
         case.status, case.status_since = status, at
         case.closed_at = at if status == CaseStatus.CLOSED else None
-        case.save(update_fields=["status", "status_since", "closed_at"])
+        case.save(update_fields=["status", "status_since", "closed_at", "filed_at", "solved_at"])
         CaseEvent.objects.bulk_create(events)
         for role in ("suspect", "victim") if kind == CaseKind.CRIMINAL else ("suspect",):
             number, sex, born = id_number(rng)
