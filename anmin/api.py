@@ -117,6 +117,7 @@ from anmin.incidents.api import router as incidents_router  # noqa: E402
 from anmin.library.api import router as library_router  # noqa: E402
 from anmin.property.api import router as property_router  # noqa: E402
 from anmin.reviews.api import router as reviews_router  # noqa: E402
+from anmin.stats.api import router as stats_router  # noqa: E402
 from anmin.supervision.api import router as supervision_router  # noqa: E402
 
 api.add_router("/", incidents_router)
@@ -126,6 +127,7 @@ api.add_router("/", library_router)
 api.add_router("/", property_router)
 api.add_router("/", reviews_router)
 api.add_router("/", supervision_router)
+api.add_router("/", stats_router)
 
 
 def openapi_json(request):

@@ -568,6 +568,8 @@ def change_text(row: Row, compare: str | None, metric: Metric) -> str:
     word = _("同比") if compare == "yoy" else _("环比")
     if row.baseline is None or row.change is None:
         return "—"
+    if not (metric.is_ratio and metric.unit == "%") and row.change_pct is None:
+        return "—"  # a zero baseline: no percentage, as printed reports show it
     if row.change == 0:
         return _("%(word)s持平") % {"word": word}
     direction = _("上升") if row.change > 0 else _("下降")

@@ -1,0 +1,151 @@
+"""The statistics API: `GET /api/v1/stats/report` (a report's rows) and `GET /api/v1/stats/records`
+(the records behind one of its figures). Same conventions as the other endpoints: scoped to the
+caller, errors name the field."""
+
+from datetime import datetime
+
+from django.http import HttpRequest
+from ninja import Field, Router, Schema
+
+from anmin.stats import report
+
+router = Router(tags=["stats"])
+
+QUERY_DOC = (
+    "metric=incidents|serious_violence|arrived|on_time_rate|arrival_minutes|cases_accepted|cases_filed|"
+    "cases_solved|clearance_rate|zero_incident_rate; period=2021|2021-Q1|2021-03|2021-W09|2021-03-01|"
+    "2021-03-01..2021-03-15; compare=yoy|pop; group_by=class|category|org|branch|station|grid; "
+    "filters: class, category (code), group (serious_violence|property|telecom_fraud|two_robberies_one_theft), "
+    "org (code or id), grid (H3); rank=true orders the rows and numbers them"
+)
+
+
+class RowOut(Schema):
+    key: str
+    label: str
+    value: float | int | None
+    baseline: float | int | None
+    change: float | int | None
+    change_pct: float | None = Field(None, description="增减幅度（%，两位小数）；基期为 0 时为 null（报表印“—”）")
+    change_text: str = Field("", description="如“同比下降 9.88%”")
+    rank: int | None = None
+
+
+class PeriodOut(Schema):
+    code: str
+    label: str
+    start: str
+    end: str
+
+
+class ReportOut(Schema):
+    metric: str
+    metric_label: str
+    unit: str
+    period: PeriodOut
+    baseline_period: PeriodOut | None
+    compare: str | None
+    group_by: str
+    rows: list[RowOut]
+    total: RowOut
+
+
+def _period(p) -> PeriodOut | None:
+    if p is None:
+        return None
+    return PeriodOut(code=p.code, label=p.label, start=p.start.isoformat(), end=p.end.isoformat())
+
+
+def _row(row, query) -> RowOut:
+    return RowOut(**row.as_dict(), change_text=report.change_text(row, query.compare, query.metric))
+
+
+@router.get("/stats/report", response=ReportOut, summary="统计报表（同比/环比、分组、排名）", description=QUERY_DOC)
+def stats_report(request: HttpRequest):
+    query = report.parse_query(request.GET, request.user)
+    result = report.run(query, request.user, rank=request.GET.get("rank", "").lower() in ("1", "true", "yes"))
+    return ReportOut(
+        metric=query.metric.code,
+        metric_label=str(query.metric.label),
+        unit=str(query.metric.unit),
+        period=_period(query.period),
+        baseline_period=_period(query.baseline_period),
+        compare=query.compare,
+        group_by=query.group_by,
+        rows=[_row(r, query) for r in result.rows],
+        total=_row(result.total, query),
+    )
+
+
+class RecordOut(Schema):
+    type: str = Field(..., description="incident / case / grid_cell")
+    id: str
+    number: str
+    at: datetime | None
+    category: str | None
+    organization: str | None
+
+
+class RecordsOut(Schema):
+    count: int = Field(..., description="记录总数，等于报表中的该项数字")
+    offset: int
+    limit: int
+    records: list[RecordOut]
+
+
+@router.get(
+    "/stats/records",
+    response=RecordsOut,
+    summary="报表数字对应的原始记录（穿透查询）",
+    description=QUERY_DOC + "; key=<a row's key>|total, baseline=true for the baseline figure, "
+    "part=numerator|denominator for a ratio; offset, limit (≤ 500)",
+)
+def stats_records(
+    request: HttpRequest,
+    key: str = "total",
+    baseline: bool = False,
+    part: str = "value",
+    offset: int = 0,
+    limit: int = 100,
+):
+    query = report.parse_query(request.GET, request.user)
+    qs = report.records(query, request.user, key=key, baseline=baseline, part=part)
+    offset, limit = max(offset, 0), min(max(limit, 1), 500)
+    return RecordsOut(
+        count=qs.count(),
+        offset=offset,
+        limit=limit,
+        records=[describe(obj) for obj in qs[offset : offset + limit]],
+    )
+
+
+def describe(obj) -> RecordOut:
+    from anmin.cases.models import Case
+    from anmin.geo.models import GridCell
+
+    if isinstance(obj, GridCell):
+        return RecordOut(
+            type="grid_cell",
+            id=obj.h3,
+            number=obj.h3,
+            at=None,
+            category=None,
+            organization=obj.jurisdiction.label if obj.jurisdiction_id else None,
+        )
+    if isinstance(obj, Case):
+        return RecordOut(
+            type="case",
+            id=str(obj.pk),
+            number=obj.number,
+            at=obj.accepted_at,
+            category=obj.category.name if obj.category_id else None,
+            organization=obj.organization.label,
+        )
+    return RecordOut(
+        type="incident",
+        id=str(obj.pk),
+        number=obj.number,
+        at=obj.received_at,
+        category=obj.category.name,
+        organization=obj.station.label,
+    )
