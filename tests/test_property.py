@@ -22,7 +22,7 @@ from anmin.org.models import Role
 from anmin.property import labels
 from anmin.property.actions import DecidePropertyApproval, RecordCustody, RegisterItem, RequestPropertyApproval
 from anmin.property.custody import STEPS, CustodyStatus
-from anmin.property.models import CustodyEvent, PropertyApproval, SeizedItem
+from anmin.property.models import CustodyEvent, ItemPhoto, PropertyApproval, SeizedItem
 from anmin.property.reports import review
 from tests.factories import OfficerFactory
 
@@ -99,6 +99,7 @@ def snapshot(item: SeizedItem | None = None) -> tuple:
 
 
 def test_it_registers_an_item_with_a_photo_and_a_label_code(city, case, media):
+    # `photo` (one file) and GET …/photo are the API's older form of photos; both still work.
     api = city.api(city.station_officer)
     photo = SimpleUploadedFile("IMG_0001.PNG", PNG, content_type="image/png")
     response = api.post(
@@ -144,7 +145,7 @@ def test_it_registers_without_a_photo_and_numbers_labels_per_case(city, case):
     third = register(city, other)
     assert [first.label_code[-3:], second.label_code[-3:], third.label_code[-3:]] == ["001", "002", "001"]
     assert third.label_code == f"W{other.number}001"
-    assert not first.photo
+    assert not first.photos.exists()
     assert city.api(city.station_officer).get(f"/api/v1/property/{first.pk}/photo").status_code == 404
 
 
@@ -196,11 +197,11 @@ def test_it_refuses_a_bad_photo_and_writes_nothing(city, case, media, name, cont
     before = snapshot()
     response = city.api(city.station_officer).post(
         f"/api/v1/cases/{case.pk}/property",
-        {"kind": "other", "description": "照片测试", "quantity": "1", "photo": SimpleUploadedFile(name, content)},
+        {"kind": "other", "description": "照片测试", "quantity": "1", "photos": [SimpleUploadedFile(name, content)]},
     )
     assert response.status_code == 400, response.json()
     error = response.json()["detail"][0]
-    assert (error["field"], error["code"]) == ("photo", code)
+    assert (error["field"], error["code"]) == ("photos", code)
     assert snapshot() == before
     assert stored_files(media) == []
 
@@ -531,15 +532,16 @@ def test_another_station_sees_nothing(city, case, branch_leader):
         kind="other",
         description="带照片",
         quantity="1",
-        photo=SimpleUploadedFile("a.jpg", JPEG),
+        photos=[SimpleUploadedFile("a.jpg", JPEG)],
     ).execute()
     stored = to_stored(city, register(city, case))
     approval = RequestPropertyApproval(item=stored, action="lend", by=city.station_officer, reason="x").execute()
     outsider = city.api(city.outsider)
-    photo_item = SeizedItem.objects.exclude(photo="").get()
+    photo = ItemPhoto.objects.get()
     for url in (
         f"/api/v1/property/{item.pk}",
-        f"/api/v1/property/{photo_item.pk}/photo",
+        f"/api/v1/property/{photo.item_id}/photo",
+        f"/api/v1/property/{photo.item_id}/photos/{photo.pk}",
         f"/api/v1/cases/{case.pk}/property/labels.pdf",
     ):
         assert outsider.get(url).status_code == 404, url

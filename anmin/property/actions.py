@@ -1,14 +1,17 @@
-"""Actions on seized property: 登记 (register), each custody step, approval requests and decisions.
+"""Actions on seized property: 登记 (register), photos, each custody step, approval requests and decisions.
 
 Basis: 《公安机关涉案财物管理若干规定》(公通字〔2015〕21号); see custody.py for the chain.
 """
 
+import hashlib
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.core.files import File
+from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -23,10 +26,20 @@ from anmin.core.sequences import increment
 from anmin.core.uploads import check_upload
 from anmin.core.validation import clean_text
 from anmin.property.custody import DISPOSALS, STEPS, CustodyAction, CustodyStatus, Step, available_steps, step_for
-from anmin.property.models import CustodyEvent, ItemKind, PropertyApproval, PropertySequence, SeizedItem
+from anmin.property.models import (
+    MAX_PHOTOS_PER_ITEM,
+    CustodyEvent,
+    ItemKind,
+    ItemPhoto,
+    PhotoType,
+    PropertyApproval,
+    PropertySequence,
+    SeizedItem,
+)
 
 MAX_DESCRIPTION = 500
 MAX_PHOTO_MB = 5
+MAX_CAPTION = 200
 MAX_REASON = 2000
 #: A clock a few minutes ahead on the officer's device must not make a real seizure "in the future".
 CLOCK_SKEW = timedelta(minutes=5)
@@ -67,11 +80,106 @@ def _id_number(value, field: str) -> str:
     return clean_id_number(value, field=field) if value else ""
 
 
-def check_photo(upload, field: str = "photo") -> str:
-    """Check a photo by its content (JPEG or PNG, at most 5 MB: a renamed executable is refused) and
-    return a random name to store it under."""
+@dataclass
+class CheckedPhoto:
+    """An upload that passed check_photo, with the random name and the type it will be stored under."""
+
+    upload: UploadedFile
+    name: str
+    content_type: PhotoType
+    sha256: str
+
+
+def check_photo(upload, field: str = "photos") -> CheckedPhoto:
+    """Check a photo by its content (JPEG or PNG, at most 5 MB: a renamed executable is refused)."""
     kind = check_upload(upload, field=field, kinds=("jpeg", "png"), max_mb=MAX_PHOTO_MB)
-    return f"{uuid.uuid4().hex}.{'jpg' if kind == 'jpeg' else 'png'}"
+    content_type = PhotoType.JPEG if kind == "jpeg" else PhotoType.PNG
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    return CheckedPhoto(upload, f"{uuid.uuid4().hex}.{content_type.extension}", content_type, digest.hexdigest())
+
+
+def check_photos(
+    uploads: Sequence[UploadedFile], *, have: int, required: bool, field: str = "photos"
+) -> list[CheckedPhoto]:
+    """Check every photo of one upload before any is stored: one bad file refuses them all, and the
+    message says which one, so the officer knows what to take again. `have` is how many photos the
+    item already has."""
+    if isinstance(uploads, File):
+        uploads = [uploads]  # one file passed on its own: iterating it would yield its lines
+    uploads = [u for u in uploads if u is not None]
+    if required and not uploads:
+        raise ActionError(_("请选择要上传的照片"), field=field, code="required")
+    if have + len(uploads) > MAX_PHOTOS_PER_ITEM:
+        raise ActionError(
+            _("每件财物最多 %(max)s 张照片：已有 %(have)s 张，本次 %(adding)s 张")
+            % {"max": MAX_PHOTOS_PER_ITEM, "have": have, "adding": len(uploads)},
+            field=field,
+            code="too_many",
+        )
+    checked = []
+    for number, upload in enumerate(uploads, start=1):
+        try:
+            checked.append(check_photo(upload, field))
+        except ActionError as exc:
+            raise ActionError(
+                _("第 %(number)s 张照片（%(name)s）：%(reason)s")
+                % {"number": number, "name": str(getattr(upload, "name", ""))[:60], "reason": exc.message},
+                field=field,
+                code=exc.code,
+            ) from None
+    return checked
+
+
+class StoresPhotos(Action):
+    """For actions that write photo files: the database rolls back its rows on failure, but the files
+    are ours to remove — also when the commit itself fails, which is why this wraps execute(). (Run
+    inside a caller's own transaction that later rolls back, the files would stay: actions are not
+    nested that way.)"""
+
+    def execute(self):
+        self.written: list[ItemPhoto] = []
+        try:
+            return super().execute()
+        except BaseException:
+            for photo in self.written:
+                photo.file.delete(save=False)
+            raise
+
+    def store_photos(
+        self, item: SeizedItem, photos: list[CheckedPhoto], *, caption: str, at: datetime
+    ) -> list[ItemPhoto]:
+        """Write each checked photo's file and row, with one audit entry per photo."""
+        stored = []
+        for checked in photos:
+            photo = ItemPhoto(
+                item=item,
+                content_type=checked.content_type,
+                size=checked.upload.size,
+                sha256=checked.sha256,
+                caption=caption,
+                uploaded_by=self.by,
+                uploaded_at=at,
+            )
+            photo.file.save(checked.name, File(checked.upload), save=False)
+            self.written.append(photo)
+            photo.save()
+            append_audit(
+                actor=self.by,
+                action="property.photo",
+                obj=photo,
+                data={
+                    "label_code": item.label_code,
+                    "content_type": photo.content_type,
+                    "size": photo.size,
+                    "sha256": photo.sha256,
+                    "caption": caption,
+                },
+            )
+            stored.append(photo)
+        return stored
 
 
 def _when(value, field: str, label: str, now: datetime) -> datetime:
@@ -94,9 +202,9 @@ def next_label_code(case: Case) -> str:
     return f"{prefix}{increment(PropertySequence, prefix=prefix):03d}"
 
 
-class RegisterItem(Action):
+class RegisterItem(StoresPhotos):
     """登记涉案财物: record an item taken in a case, with its kind, description, quantity, estimated
-    value, owner and a photo (the regulation asks for valuable property to be photographed), and
+    value, owner and photos (the regulation asks for valuable property to be photographed), and
     give it its label code. The item starts as 已扣押待移交: the 24-hour clock for handing it to the
     property keeper runs from `seized_at` (《公安机关涉案财物管理若干规定》, 2015: the investigator
     hands what was taken to the 涉案财物管理人员 within 24 hours; see custody.py on the article)."""
@@ -113,7 +221,7 @@ class RegisterItem(Action):
         estimated_value=0,
         owner_name: str = "",
         owner_id_number: str = "",
-        photo=None,
+        photos: Sequence[UploadedFile] = (),
         seized_at: datetime | None = None,
         at: datetime | None = None,
     ):
@@ -126,7 +234,7 @@ class RegisterItem(Action):
         self.estimated_value = estimated_value
         self.owner_name = owner_name
         self.owner_id_number = owner_id_number
-        self.photo = photo
+        self.photos = photos
         self.seized_at = seized_at
         self.at = at
 
@@ -159,7 +267,7 @@ class RegisterItem(Action):
         self.owner_id_number = _id_number(self.owner_id_number, "owner_id_number")
         self.seized_at = _when(self.seized_at or self.now, "seized_at", _("扣押时间"), self.now)
         # Checked before anything is written, so a bad photo leaves neither a row nor a file.
-        self.photo_name = check_photo(self.photo) if self.photo is not None else ""
+        self.checked_photos = check_photos(self.photos, have=0, required=False)
 
     def run(self) -> SeizedItem:
         item = SeizedItem(
@@ -178,37 +286,64 @@ class RegisterItem(Action):
             registered_by=self.by,
             registered_at=self.now,
         )
-        if self.photo_name:
-            item.photo.save(self.photo_name, File(self.photo), save=False)
-        try:
-            item.save()
-            CustodyEvent.objects.create(
-                item=item,
-                kind=CustodyAction.SEIZE,
-                at=self.seized_at,
-                actor=self.by,
-                to_status=CustodyStatus.SEIZED,
-            )
-            append_audit(
-                actor=self.by,
-                action="property.register",
-                obj=item,
-                data={
-                    "label_code": item.label_code,
-                    "case": self.case.number,
-                    "kind": item.kind,
-                    "quantity": str(item.quantity),
-                    "unit": item.unit,
-                    "estimated_value": str(item.estimated_value),
-                    "photo": bool(self.photo_name),
-                },
-            )
-        except BaseException:
-            # The transaction rolls the rows back; the file on disk is ours to remove.
-            if self.photo_name:
-                item.photo.delete(save=False)
-            raise
+        item.save()
+        CustodyEvent.objects.create(
+            item=item,
+            kind=CustodyAction.SEIZE,
+            at=self.seized_at,
+            actor=self.by,
+            to_status=CustodyStatus.SEIZED,
+        )
+        append_audit(
+            actor=self.by,
+            action="property.register",
+            obj=item,
+            data={
+                "label_code": item.label_code,
+                "case": self.case.number,
+                "kind": item.kind,
+                "quantity": str(item.quantity),
+                "unit": item.unit,
+                "estimated_value": str(item.estimated_value),
+                "photos": len(self.checked_photos),
+            },
+        )
+        self.store_photos(item, self.checked_photos, caption="", at=self.now)
         return item
+
+
+class AddItemPhoto(StoresPhotos):
+    """补充照片: add photos to an item already registered — a side not photographed at seizure, the
+    state it came back in from 调用, the moment it went back to its owner or was destroyed. So it
+    is open in every custody state, also after the case is closed. Photos are only ever added (they
+    are part of the record of the item in police hands), at most MAX_PHOTOS_PER_ITEM per item; one
+    bad file among several refuses them all, and nothing is stored."""
+
+    def __init__(
+        self,
+        *,
+        item: SeizedItem,
+        photos: Sequence[UploadedFile],
+        by,
+        caption: str = "",
+        at: datetime | None = None,
+    ):
+        self.item = item
+        self.photos = photos
+        self.by = by
+        self.caption = caption
+        self.at = at
+
+    def check(self) -> None:
+        if not can_handle(self.by, self.item.case):
+            raise Denied(_("只有本案办案民警或领导可以为涉案财物添加照片"))
+        # Locked, so two uploads at the same time cannot take the item past the limit between them.
+        self.item = SeizedItem.objects.select_for_update().select_related("case").get(pk=self.item.pk)
+        self.caption = clean_text(self.caption, "caption", _("照片说明"), MAX_CAPTION, required=False)
+        self.checked_photos = check_photos(self.photos, have=self.item.photos.count(), required=True)
+
+    def run(self) -> list[ItemPhoto]:
+        return self.store_photos(self.item, self.checked_photos, caption=self.caption, at=self.at or timezone.now())
 
 
 # --- custody steps and approvals ---------------------------------------------------------------------

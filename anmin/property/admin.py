@@ -4,7 +4,7 @@ custody chain and the audit trail."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from anmin.property.models import CustodyEvent, PropertyApproval, SeizedItem
+from anmin.property.models import CustodyEvent, ItemPhoto, PropertyApproval, SeizedItem
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -41,6 +41,21 @@ class CustodyEventInline(admin.TabularInline):
         return False
 
 
+class ItemPhotoInline(admin.TabularInline):
+    # No file link: the admin would point at MEDIA_URL, which serves nothing; photos are downloaded
+    # through the scoped API.
+    model = ItemPhoto
+    extra = 0
+    can_delete = False
+    fields = readonly_fields = ("content_type", "size", "sha256", "caption", "uploaded_by", "uploaded_at")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(SeizedItem)
 class SeizedItemAdmin(ReadOnlyAdmin):
     list_display = ("label_code", "case", "kind", "description", "quantity", "unit", "status", "location", "seized_at")
@@ -51,7 +66,7 @@ class SeizedItemAdmin(ReadOnlyAdmin):
     # The full ID number stays out of the admin as it is out of the API: the masked one is enough.
     exclude = ("owner_id_number",)
     readonly_fields = ("owner_id_display",)
-    inlines = [CustodyEventInline]
+    inlines = [ItemPhotoInline, CustodyEventInline]
 
     @admin.display(description=_("持有人身份证号码"))
     def owner_id_display(self, obj: SeizedItem) -> str:

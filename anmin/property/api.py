@@ -1,4 +1,4 @@
-"""API for seized property (涉案财物): register, list, custody steps, approvals, 回头看, label sheets.
+"""API for seized property (涉案财物): register, photos, list, custody steps, approvals, 回头看, label sheets.
 
 Same conventions as the cases API: every read goes through visible_to (another unit gets 404), every
 change through an action, and every refusal names the field it is about.
@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, File, Form, Query, Router, Schema, Status
@@ -17,10 +18,10 @@ from ninja.files import UploadedFile
 
 from anmin.cases.models import Case
 from anmin.core.errors import ActionError
-from anmin.property.actions import DecidePropertyApproval, RecordCustody, RegisterItem
+from anmin.property.actions import AddItemPhoto, DecidePropertyApproval, RecordCustody, RegisterItem
 from anmin.property.custody import HAND_OVER_HOURS, CustodyStatus, available_steps
 from anmin.property.labels import LABELS_PER_PAGE, FontMissing, label_sheet
-from anmin.property.models import ItemKind, PropertyApproval, SeizedItem
+from anmin.property.models import ItemKind, ItemPhoto, PropertyApproval, SeizedItem
 from anmin.property.reports import DEFAULT_LENT_DAYS, review
 
 log = logging.getLogger(__name__)
@@ -44,6 +45,10 @@ class RegisterIn(Schema):
     owner_name: str = Field("", max_length=200)
     owner_id_number: str = Field("", max_length=60)
     seized_at: datetime | None = Field(None, description="扣押时间；默认为现在")
+
+
+class PhotoIn(Schema):
+    caption: str = Field("", max_length=2000, description="照片说明，用于本次上传的每一张")
 
 
 class CustodyIn(Schema):
@@ -89,7 +94,7 @@ class ItemOut(Schema):
     estimated_value: str
     owner_name: str
     owner_id_number: str = Field(description="脱敏显示")
-    has_photo: bool
+    has_photo: bool = Field(description="是否有照片（详情中的 photos 列出每一张）")
     status: str
     status_label: str
     status_since: datetime
@@ -138,7 +143,19 @@ class NextStepOut(Schema):
     pending: bool = Field(description="已申请，待审批")
 
 
+class PhotoOut(Schema):
+    id: int
+    url: str = Field(description="下载地址（同样按权限）")
+    content_type: str
+    size: int
+    sha256: str
+    caption: str
+    uploaded_by: str
+    uploaded_at: datetime
+
+
 class ItemDetailOut(ItemOut):
+    photos: list[PhotoOut]
     chain: list[EventOut]
     approvals: list[ApprovalOut]
     actions: list[NextStepOut]
@@ -182,7 +199,8 @@ def item_out(item: SeizedItem) -> dict:
         "estimated_value": str(item.estimated_value),
         "owner_name": item.owner_name,
         "owner_id_number": item.owner_id_masked,
-        "has_photo": bool(item.photo),
+        # Lists annotate has_photos (SeizedItemQuerySet.with_photo_flag) so a row costs no query.
+        "has_photo": item.has_photos if hasattr(item, "has_photos") else item.photos.exists(),
         "status": item.status,
         "status_label": item.get_status_display(),
         "status_since": item.status_since,
@@ -213,8 +231,23 @@ def approval_out(a: PropertyApproval) -> dict:
     }
 
 
+def photo_out(photo: ItemPhoto) -> dict:
+    return {
+        "id": photo.pk,
+        "url": reverse("api:property_photo", kwargs={"item_id": photo.item_id, "photo_id": photo.pk}),
+        "content_type": photo.content_type,
+        "size": photo.size,
+        "sha256": photo.sha256,
+        "caption": photo.caption,
+        "uploaded_by": photo.uploaded_by.audit_label,
+        "uploaded_at": photo.uploaded_at,
+    }
+
+
 def item_detail(item: SeizedItem) -> dict:
     data = item_out(item)
+    data["photos"] = [photo_out(p) for p in item.photos.select_related("uploaded_by")]
+    data["has_photo"] = bool(data["photos"])
     data["chain"] = [
         {
             "kind": e.kind,
@@ -246,7 +279,7 @@ def item_detail(item: SeizedItem) -> dict:
 
 
 def visible_items(request):
-    return SeizedItem.objects.visible_to(request.user).select_related("case", "registered_by")
+    return SeizedItem.objects.visible_to(request.user).select_related("case", "registered_by").with_photo_flag()
 
 
 def visible_item(request, item_id: int) -> SeizedItem:
@@ -263,9 +296,16 @@ def visible_case(request, case_id: int) -> Case:
 @router.post(
     "/cases/{case_id}/property",
     response={201: ItemDetailOut},
-    summary="登记涉案财物（multipart/form-data，可附照片 photo：JPEG/PNG，不超过 5 MB）",
+    summary="登记涉案财物（multipart/form-data，可附多张照片 photos：JPEG/PNG，每张不超过 5 MB，每件最多 20 张）",
 )
-def register_item(request, case_id: int, payload: Form[RegisterIn], photo: File[UploadedFile] = None):
+def register_item(
+    request,
+    case_id: int,
+    payload: Form[RegisterIn],
+    photos: File[list[UploadedFile]] = None,
+    photo: File[UploadedFile] = None,
+):
+    """`photo` (one file) is the older form of `photos` and is still accepted."""
     case = visible_case(request, case_id)
     item = RegisterItem(
         by=request.user,
@@ -278,7 +318,7 @@ def register_item(request, case_id: int, payload: Form[RegisterIn], photo: File[
         owner_name=payload.owner_name,
         owner_id_number=payload.owner_id_number,
         seized_at=payload.seized_at,
-        photo=photo,
+        photos=[photo, *(photos or [])],
     ).execute()
     return Status(201, item_detail(visible_item(request, item.pk)))
 
@@ -362,7 +402,7 @@ def property_review(request, filters: Query[ReviewFilter]):
     report = review(request.user, lent_days=filters.lent_days)
     data = {"at": report.at, "lent_days": report.lent_days}
     for section, items in report.sections().items():
-        data[section] = [_review_row(i, section, report.at, report.lent_days) for i in items]
+        data[section] = [_review_row(i, section, report.at, report.lent_days) for i in items.with_photo_flag()]
     return data
 
 
@@ -371,14 +411,43 @@ def get_item(request, item_id: int):
     return item_detail(visible_item(request, item_id))
 
 
-@router.get("/property/{item_id}/photo", summary="涉案财物照片")
-def get_photo(request, item_id: int):
-    item = visible_item(request, item_id)
-    if not item.photo:
+def photo_response(item: SeizedItem, photo: ItemPhoto | None) -> FileResponse:
+    if photo is None:
         raise Http404
-    response = FileResponse(item.photo.open("rb"), content_type=item.photo_content_type)
-    response["Content-Disposition"] = f'inline; filename="{item.label_code}.{item.photo.name.rsplit(".", 1)[-1]}"'
+    try:
+        stream = photo.file.open("rb")
+    except FileNotFoundError:
+        # The row says a photo was taken; its file is gone from the store. Someone must look.
+        log.error("photo %s of %s is missing from the store: %s", photo.pk, item.label_code, photo.file.name)
+        raise Http404 from None
+    response = FileResponse(stream, content_type=photo.content_type)
+    response["Content-Disposition"] = f'inline; filename="{item.label_code}-{photo.pk}.{photo.extension}"'
+    # A photo is evidence: a browser keeps no copy of it in a shared cache.
+    response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+@router.post(
+    "/property/{item_id}/photos",
+    response={201: ItemDetailOut},
+    summary="为涉案财物添加照片（multipart/form-data，photos 可多张：JPEG/PNG，每张不超过 5 MB，每件最多 20 张）",
+)
+def add_photos(request, item_id: int, payload: Form[PhotoIn], photos: File[list[UploadedFile]] = None):
+    item = visible_item(request, item_id)
+    AddItemPhoto(item=item, photos=photos or [], caption=payload.caption, by=request.user).execute()
+    return Status(201, item_detail(visible_item(request, item_id)))
+
+
+@router.get("/property/{item_id}/photos/{photo_id}", url_name="property_photo", summary="下载涉案财物照片")
+def get_photo(request, item_id: int, photo_id: int):
+    item = visible_item(request, item_id)
+    return photo_response(item, item.photos.filter(pk=photo_id).first())
+
+
+@router.get("/property/{item_id}/photo", summary="涉案财物的第一张照片（旧接口，请用 photos）")
+def get_first_photo(request, item_id: int):
+    item = visible_item(request, item_id)
+    return photo_response(item, item.photos.first())
 
 
 @router.post(

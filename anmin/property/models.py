@@ -6,7 +6,7 @@ chain and which step the regulation ties to what.
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -16,8 +16,9 @@ from anmin.core.uploads import private_storage
 from anmin.org.models import scope_path
 from anmin.property.custody import DISPOSALS, CustodyAction, CustodyStatus
 
-#: Stored photo extension → content type (the photo's type was checked by its first bytes on upload).
-PHOTO_TYPES = {"jpg": "image/jpeg", "png": "image/png"}
+#: How many photos one item may have: enough for every side, the seal and the label, and a bound on
+#: what one register page has to show.
+MAX_PHOTOS_PER_ITEM = 20
 
 
 class ItemKind(models.TextChoices):
@@ -44,6 +45,10 @@ class SeizedItemQuerySet(models.QuerySet):
             return self
         return self.filter(case__in=Case.objects.visible_to(user))
 
+    def with_photo_flag(self):
+        """Annotate `has_photos`, so a list says which items have photos without a query per row."""
+        return self.annotate(has_photos=Exists(ItemPhoto.objects.filter(item=OuterRef("pk"))))
+
 
 class SeizedItem(models.Model):
     """One seized item (涉案财物): something taken in a case — 扣押、调取、先行登记保存 — held by the
@@ -63,9 +68,6 @@ class SeizedItem(models.Model):
     estimated_value = models.DecimalField(_("估价（元）"), max_digits=14, decimal_places=2, default=0)
     owner_name = models.CharField(_("持有人/所有人"), max_length=60, blank=True)
     owner_id_number = models.CharField(_("持有人身份证号码"), max_length=18, blank=True)
-    # Kept under MEDIA_ROOT, which no URL serves: a photo is evidence and may show personal data, so
-    # it is streamed only through the scoped API. The stored name is ours, never the uploader's.
-    photo = models.FileField(_("照片"), storage=private_storage, upload_to="property/%Y/%m/", blank=True)
     status = models.CharField(_("保管状态"), max_length=16, choices=CustodyStatus.choices, default=CustodyStatus.SEIZED)
     status_since = models.DateTimeField(_("进入当前状态"), default=timezone.now)
     disposition = models.CharField(
@@ -105,11 +107,54 @@ class SeizedItem(models.Model):
     def owner_id_masked(self) -> str:
         return mask_id_number(self.owner_id_number)
 
+
+class PhotoType(models.TextChoices):
+    """The content types a photo may have; decided by the file's first bytes on upload, never by its name."""
+
+    JPEG = "image/jpeg", "JPEG"
+    PNG = "image/png", "PNG"
+
     @property
-    def photo_content_type(self) -> str:
-        if not self.photo:
-            return ""
-        return PHOTO_TYPES.get(self.photo.name.rsplit(".", 1)[-1], "application/octet-stream")
+    def extension(self) -> str:
+        return {"image/jpeg": "jpg", "image/png": "png"}[self.value]
+
+
+class ItemPhoto(models.Model):
+    """A photo of a seized item (涉案财物照片): taken when it is seized and registered — every side, the
+    seal, the label — and again when it matters later (before it is lent out, when it goes back to
+    its owner). The photos stand beside the 扣押清单 as the record of what the item looked like in the
+    police's hands, so they are only ever added, never replaced or deleted, and every one is in the
+    audit trail with the SHA-256 of its bytes (kept here too).
+
+    The file is kept under MEDIA_ROOT, which no URL serves: a photo is evidence and may show personal
+    data, so it is streamed only through the scoped API. The stored name is random, never the
+    uploader's.
+    """
+
+    item = models.ForeignKey(SeizedItem, verbose_name=_("涉案财物"), related_name="photos", on_delete=models.PROTECT)
+    file = models.FileField(_("照片"), storage=private_storage, upload_to="property/%Y/%m/")
+    content_type = models.CharField(_("文件类型"), max_length=20, choices=PhotoType.choices)
+    size = models.PositiveIntegerField(_("大小（字节）"))
+    # Recorded on upload (and in the audit entry), so anyone can tell later that the file on disk is
+    # the one that was taken.
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+    caption = models.CharField(_("说明"), max_length=200, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("上传人"), related_name="+", on_delete=models.PROTECT
+    )
+    uploaded_at = models.DateTimeField(_("上传时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("涉案财物照片")
+        verbose_name_plural = _("涉案财物照片")
+        ordering = ["uploaded_at", "id"]
+
+    def __str__(self):
+        return f"{self.item.label_code} #{self.pk}"
+
+    @property
+    def extension(self) -> str:
+        return PhotoType(self.content_type).extension
 
 
 class PropertySequence(models.Model):

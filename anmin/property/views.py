@@ -1,5 +1,5 @@
-"""Screens for seized property: a case's register (登记、保管链、标签打印) and the 回头看 page with
-the property approvals waiting for a leader."""
+"""Screens for seized property: a case's register (登记、照片、保管链、标签打印) and the 回头看 page
+with the property approvals waiting for a leader."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,9 +10,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from anmin.cases.actions import can_handle
 from anmin.cases.models import Case
 from anmin.core.errors import ActionError
-from anmin.property.actions import DecidePropertyApproval, RecordCustody, RegisterItem
+from anmin.property.actions import AddItemPhoto, DecidePropertyApproval, RecordCustody, RegisterItem
 from anmin.property.custody import available_steps
-from anmin.property.models import ItemKind, PropertyApproval, SeizedItem
+from anmin.property.models import MAX_PHOTOS_PER_ITEM, ItemKind, PropertyApproval, SeizedItem
 from anmin.property.reports import review
 
 REGISTER_FIELDS = ("kind", "description", "quantity", "unit", "estimated_value", "owner_name", "owner_id_number")
@@ -21,15 +21,29 @@ REGISTER_FIELDS = ("kind", "description", "quantity", "unit", "estimated_value",
 @login_required
 @require_http_methods(["GET", "POST"])
 def case_property(request, pk):
-    """涉案财物登记簿 of one case: items with their custody state, the next steps, registration."""
+    """涉案财物登记簿 of one case: items with their photos, custody state and next steps; registration."""
     case = get_object_or_404(Case.objects.visible_to(request.user).select_related("organization"), pk=pk)
     error, values = None, {}
     if request.method == "POST":
+        op = request.POST.get("op")
         try:
-            if request.POST.get("op") == "register":
+            if op == "register":
                 values = {k: request.POST.get(k, "") for k in REGISTER_FIELDS}
-                item = RegisterItem(by=request.user, case=case, photo=request.FILES.get("photo"), **values).execute()
+                photos = request.FILES.getlist("photos")
+                item = RegisterItem(by=request.user, case=case, photos=photos, **values).execute()
                 messages.success(request, _("已登记：%(code)s") % {"code": item.label_code})
+            elif op == "photos":
+                item = get_object_or_404(SeizedItem.objects.filter(case=case), pk=request.POST.get("item") or 0)
+                added = AddItemPhoto(
+                    item=item,
+                    photos=request.FILES.getlist("photos"),
+                    caption=request.POST.get("caption", ""),
+                    by=request.user,
+                ).execute()
+                messages.success(
+                    request,
+                    _("已为 %(code)s 添加 %(count)s 张照片") % {"code": item.label_code, "count": len(added)},
+                )
             else:
                 item = get_object_or_404(SeizedItem.objects.filter(case=case), pk=request.POST.get("item") or 0)
                 result = RecordCustody(
@@ -46,7 +60,12 @@ def case_property(request, pk):
             error = exc
         else:
             return redirect("case-property", pk=case.pk)
-    items = list(SeizedItem.objects.filter(case=case).select_related("registered_by").order_by("label_code"))
+    items = list(
+        SeizedItem.objects.filter(case=case)
+        .select_related("registered_by")
+        .prefetch_related("photos")
+        .order_by("label_code")
+    )
     for item in items:
         item.steps = available_steps(item.status)
     return render(
@@ -60,6 +79,7 @@ def case_property(request, pk):
             "error": error,
             "values": values,
             "can_handle": can_handle(request.user, case),
+            "max_photos": MAX_PHOTOS_PER_ITEM,
         },
         status=400 if error else 200,
     )
