@@ -279,7 +279,7 @@ def test_it_refuses_a_database_that_is_not_empty():
 def test_the_demo_command_prints_the_logins_of_a_built_city_without_building_again():
     out = io.StringIO()
     before = Organization.objects.count()
-    call_command("demo", "--no-serve", "--port", "8123", stdout=out)
+    call_command("demo", "--no-serve", "--no-archive", "--port", "8123", stdout=out)
     text = out.getvalue()
     assert Organization.objects.count() == before
     for spec in LOGINS:
@@ -305,3 +305,31 @@ def test_it_opens_demo_cases_with_valid_persons_and_pending_approvals():
     leader = Officer.objects.get(username="leader")
     inbox = ApprovalRequest.objects.inbox_of(leader)
     assert inbox.exists() == ApprovalRequest.objects.filter(status="pending").exists()
+
+
+def test_the_archive_feeds_the_statistics_but_not_the_inspection():
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from anmin.cases.models import Case
+    from anmin.demo.builder import build_archive
+    from anmin.incidents.models import Incident
+    from anmin.org.models import Officer
+    from anmin.stats import report, rollups
+    from anmin.supervision.inspection import incidents_without_case
+
+    now = timezone.now()
+    leader = Officer.objects.get(username="leader")
+    before = incidents_without_case(leader, now).count()
+    until = now - timedelta(days=2)
+    since = timezone.localdate(until) - timedelta(days=20)
+    written = build_archive(until=until, since=since)
+    assert written > 20 * 400  # about 550 a day
+    assert Incident.objects.filter(imported=True).count() == written
+    assert Case.objects.filter(incident__imported=True, filed_at__isnull=False).exists()
+    assert rollups.verify() == []
+    query = report.parse_query({"metric": "incidents", "period": f"{since}..{since + timedelta(days=9)}"}, leader)
+    result = report.run(query, leader)
+    assert result.total.value == report.records(query, leader).count() > 0
+    assert incidents_without_case(leader, now).count() == before  # handled in the old system

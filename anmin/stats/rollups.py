@@ -349,16 +349,20 @@ def rebuild(start: date | None = None, end: date | None = None) -> int:
 
 
 def _bulk_write(contribution: Contribution) -> None:
-    """Write a contribution into empty tables (rebuild): plain INSERTs, the month rows summed here."""
+    """Write a contribution into empty tables (rebuild): plain INSERTs, the month rows summed here.
+    executemany on tuples, not bulk_create: model instances cost ten times as much per row."""
     for grain, data in (("day", contribution), ("month", _by_month(contribution))):
-        per_model: dict = defaultdict(list)
+        per_family: dict[str, list[tuple]] = defaultdict(list)
         for (family, period, key), values in data.items():
+            per_family[family].append((period, *key, *values))
+        for family, rows in per_family.items():
             day_model, month_model, keys, value_names = FAMILIES[family]
             model = day_model if grain == "day" else month_model
-            fields = {grain: period, **dict(zip(keys, key, strict=True)), **dict(zip(value_names, values, strict=True))}
-            per_model[model].append(model(**fields))
-        for model, objs in per_model.items():
-            model.objects.bulk_create(objs, batch_size=2000)
+            table = connection.ops.quote_name(model._meta.db_table)
+            columns = ", ".join(connection.ops.quote_name(c) for c in (grain, *keys, *value_names))
+            placeholders = ", ".join(["%s"] * (1 + len(keys) + len(value_names)))
+            with connection.cursor() as cursor:
+                cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({placeholders})", rows)  # noqa: S608
 
 
 @dataclass(frozen=True)

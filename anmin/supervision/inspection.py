@@ -8,6 +8,7 @@
 
 Rows a supervisor dismissed with a reason (`InspectionDismissal`) leave the list. Both lists are
 limited to the user's units (an incident by its 责任派出所, a case by `Case.objects.visible_to`).
+History imported from an earlier system (`Incident.imported`) was reviewed there and is not listed.
 """
 
 from datetime import datetime, timedelta
@@ -69,7 +70,7 @@ def incidents_without_case(user, now: datetime) -> QuerySet[Incident]:
     dismissed = InspectionDismissal.objects.filter(incident=OuterRef("pk"))
     case = Case.objects.filter(incident=OuterRef("pk"))
     return (
-        Incident.objects.filter(station__path__startswith=path, status=Incident.Status.REPORTED)
+        Incident.objects.filter(station__path__startswith=path, status=Incident.Status.REPORTED, imported=False)
         .filter(overdue)
         .filter(~Exists(case), ~Exists(dismissed))
         .select_related("category", "station")

@@ -2,6 +2,7 @@
 
 import time
 import unicodedata
+from datetime import timedelta
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -9,7 +10,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anmin.demo.builder import build_demo_city, demo_logins
+from anmin.demo.builder import build_archive, build_demo_city, demo_logins
 from anmin.demo.cases import build_demo_cases
 from anmin.library.seed import seed_library
 from anmin.org.models import Organization
@@ -48,8 +49,13 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=8000)
         parser.add_argument("--days", type=int, default=30, help="days of incident history to generate")
+        parser.add_argument(
+            "--no-archive",
+            action="store_true",
+            help="skip the archive (closed incidents and cases from 1 January last year, for the statistics)",
+        )
 
-    def handle(self, *args, no_serve: bool, host: str, port: int, days: int, **options):
+    def handle(self, *args, no_serve: bool, host: str, port: int, days: int, no_archive: bool = False, **options):
         if not 0 <= days <= MAX_DAYS:
             raise CommandError(f"--days must be between 0 and {MAX_DAYS}, got {days}")
         if not 0 < port < 65536:
@@ -63,6 +69,9 @@ class Command(BaseCommand):
             started = time.monotonic()
             with transaction.atomic():
                 build_demo_city(days=days, out=lambda line: self.stdout.write(f"  {line}"))
+                if not no_archive:
+                    history_start = timezone.now() - timedelta(days=days)
+                    build_archive(until=history_start, out=lambda line: self.stdout.write(f"  {line}"))
                 build_demo_cases(out=lambda line: self.stdout.write(f"  {line}"))
                 clocks = backfill()  # demo cases are imported history: start the clocks their state calls for
                 result = scan(timezone.now())
