@@ -16,7 +16,14 @@ from django.utils import timezone
 
 from anmin.cases.lifecycle import CaseKind, CaseStatus
 from anmin.cases.models import Case, CaseSequence
-from anmin.demo.data import BUREAU_DIVISION, CATEGORY_WEIGHTS, HOURLY_WEIGHTS, INCIDENTS_PER_DAY
+from anmin.demo.data import (
+    BUREAU_DIVISION,
+    CATEGORY_WEIGHTS,
+    HOURLY_WEIGHTS,
+    INCIDENTS_PER_DAY,
+    LOCATION_SHARES,
+    TAOCHENG_DIVISION,
+)
 from anmin.geo.models import AreaType, ArrivalTarget, GridCell
 from anmin.incidents.models import Category, Incident, IncidentClass
 from anmin.org.models import Officer, Organization
@@ -27,7 +34,6 @@ BATCH = 5000
 MONTH_WEIGHTS = (0.86, 0.84, 0.95, 0.98, 1.03, 1.08, 1.14, 1.13, 1.04, 1.0, 0.97, 0.96)
 #: Volume last year relative to this year.
 LAST_YEAR = 1.07
-CELL_WEIGHTS = {AreaType.URBAN: 6.0, AreaType.SUBURBAN: 2.0, AreaType.RURAL: 0.5}
 
 
 def write_archive(*, until: datetime | None, since: date | None, seed: int, out: Callable[[str], None]) -> int:
@@ -41,7 +47,20 @@ def write_archive(*, until: datetime | None, since: date | None, seed: int, out:
     if not cells or not categories:
         return 0
     # Cumulative weights, computed once: random.choices would sum 12,000 weights on every call.
-    cell_cumulative = list(itertools.accumulate(CELL_WEIGHTS.get(c.area_type, 1.0) for c in cells))
+    # Places follow the detailed history's shares (data.LOCATION_SHARES): 桃城's urban core takes a
+    # third of the calls, the countryside spread thin — so 同比 compares like with like.
+    codes = dict(Organization.objects.values_list("pk", "code"))
+    groups: dict[tuple[str, str], list[GridCell]] = defaultdict(list)
+    for cell in cells:
+        if cell.area_type == AreaType.RURAL:
+            groups[("any", cell.area_type)].append(cell)
+        elif codes[cell.jurisdiction_id].startswith(TAOCHENG_DIVISION):
+            groups[("taocheng", cell.area_type)].append(cell)
+        else:
+            groups[("county", cell.area_type)].append(cell)
+    shares = [(g, a, w) for g, a, w in LOCATION_SHARES if groups.get((g, a))]
+    group_keys = [(g, a) for g, a, _w in shares]
+    group_cumulative = list(itertools.accumulate(w for _g, _a, w in shares))
     category_cumulative = list(itertools.accumulate(CATEGORY_WEIGHTS.get(c.code, 10) for c in categories))
     targets = {a: ArrivalTarget.minutes_for(a) for a in AreaType.values}
     hour_weights = list(HOURLY_WEIGHTS)
@@ -72,7 +91,7 @@ def write_archive(*, until: datetime | None, since: date | None, seed: int, out:
                 break
             seq += 1
             category = rng.choices(categories, cum_weights=category_cumulative)[0]
-            cell = rng.choices(cells, cum_weights=cell_cumulative)[0]
+            cell = rng.choice(groups[rng.choices(group_keys, cum_weights=group_cumulative)[0]])
             minutes = targets[cell.area_type]
             late = rng.random() < 0.1
             took = minutes * (rng.uniform(1.05, 2.2) if late else rng.uniform(0.35, 0.98))
