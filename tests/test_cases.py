@@ -328,3 +328,21 @@ def test_it_sets_helpers_who_then_see_the_case(city):
     client = city.login(city.station_officer)
     assert client.post(f"/cases/{case.pk}/", {"op": "helpers", "badges": colleague.badge_number}).status_code == 302
     assert client.post(f"/cases/{case.pk}/", {"op": "helpers", "badges": "999999"}).status_code == 400
+
+
+def test_a_case_takes_its_category_from_the_incident_or_from_a_code(city, call_data):
+    incident = ReceiveCall(by=city.dispatcher, data=call_data).execute()[0]
+    from_incident = OpenCase(by=city.station_officer, kind="administrative", title="甲", incident=incident).execute()
+    assert from_incident.category.code == call_data["category"]
+    client = city.api(city.station_officer)
+    created = client.post(
+        "/api/v1/cases", {"kind": "criminal", "title": "乙", "category": "0114"}, content_type="application/json"
+    )
+    assert created.status_code == 201, created.content
+    assert Case.objects.get(pk=created.json()["id"]).category.code == "0114"
+    bad = client.post(
+        "/api/v1/cases", {"kind": "criminal", "title": "丙", "category": "9999"}, content_type="application/json"
+    )
+    assert bad.status_code == 400
+    assert bad.json()["detail"][0]["field"] == "category"
+    assert not Case.objects.filter(title="丙").exists()

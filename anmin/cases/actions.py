@@ -49,6 +49,18 @@ def record(case: Case, action: str, label: str, by, *, from_status="", to_status
     )
 
 
+def category_by_code(code: str) -> Category | None:
+    """The 案件类别 named by its code in the category table ("" → none given)."""
+    code = (code or "").strip()
+    if not code:
+        return None
+    category = Category.objects.filter(code=code, active=True).first()
+    if category is None:
+        message = _("案件类别「%(code)s」不在类别代码表中") % {"code": code[:8]}
+        raise ActionError(message, field="category", code="unknown")
+    return category
+
+
 def next_case_number(kind: str, organization: Organization, at) -> str:
     letter = "A" if kind == CaseKind.CRIMINAL else "X"
     prefix = f"{letter}{organization.code}{timezone.localtime(at):%Y%m}"

@@ -14,6 +14,7 @@ from anmin.cases.actions import (
     RevealIdNumber,
     SetHelpers,
     TakeMeasure,
+    category_by_code,
 )
 from anmin.cases.lifecycle import CaseKind, CaseStatus, available_transitions
 from anmin.cases.models import ApprovalRequest, Case, CasePerson, Measure
@@ -32,6 +33,9 @@ class CaseIn(Schema):
     summary: str = Field("", max_length=20000)
     incident_id: int | None = Field(None, description="来源警情")
     lead_investigator_id: int | None = Field(None, description="主办侦查员；默认为登记人")
+    category: str | None = Field(
+        None, max_length=8, description="案件类别代码（警情类别代码表，如 0110）；默认沿用来源警情的类别"
+    )
 
 
 class TransitionIn(Schema):
@@ -245,6 +249,7 @@ def create_case(request, payload: CaseIn):
         summary=payload.summary,
         incident=incident,
         lead_investigator=lead,
+        category=category_by_code(payload.category or ""),
     ).execute()
     return Status(201, case_detail(visible_case(request, case.pk)))
 

@@ -23,12 +23,13 @@ from anmin.cases.actions import (
     TakeMeasure,
     UploadDocument,
     can_handle,
+    category_by_code,
 )
 from anmin.cases.lifecycle import CaseKind, CaseStatus, available_transitions
 from anmin.cases.models import ApprovalRequest, Case, CaseDocument, CasePerson, Measure
 from anmin.core.errors import ActionError
 from anmin.core.masking import mask_id_number
-from anmin.incidents.models import Incident
+from anmin.incidents.models import Category, Incident
 from anmin.org.models import Officer, Role
 
 PAGE_SIZE = 50
@@ -67,8 +68,9 @@ def case_new(request):
     incident_id = request.GET.get("incident") or request.POST.get("incident")
     if incident_id:
         incident = get_object_or_404(Incident.objects.visible_to(request.user), pk=incident_id)
-    values = {"kind": "", "title": "", "cause": "", "summary": ""}
+    values = {"kind": "", "title": "", "cause": "", "summary": "", "category": ""}
     if incident is not None:
+        values["category"] = incident.category.code
         values["kind"] = CaseKind.CRIMINAL if incident.category.klass == "criminal" else CaseKind.ADMINISTRATIVE
         values["title"] = f"{incident.address} {incident.category.name}案"[:120]
         values["summary"] = incident.description
@@ -83,6 +85,7 @@ def case_new(request):
                 cause=values["cause"],
                 summary=values["summary"],
                 incident=incident,
+                category=category_by_code(values["category"]),
             ).execute()
         except ActionError as exc:
             error = exc
@@ -92,7 +95,14 @@ def case_new(request):
     return render(
         request,
         "cases/new.html",
-        {"nav": "cases", "incident": incident, "values": values, "error": error, "kinds": CaseKind.choices},
+        {
+            "nav": "cases",
+            "incident": incident,
+            "values": values,
+            "error": error,
+            "kinds": CaseKind.choices,
+            "categories": Category.objects.filter(parent__isnull=False, active=True),
+        },
         status=400 if error else 200,
     )
 
