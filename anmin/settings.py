@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "anmin.property",
     "anmin.library",
     "anmin.reviews",
+    "anmin.citizens",
     "anmin.stats",
     "anmin.demo",
 ]
@@ -177,6 +178,11 @@ CLOCK_WARN_MIN_HOURS = envint("CLOCK_WARN_MIN_HOURS", 1, minimum=0)
 CLOCK_WARN_MAX_DAYS = envint("CLOCK_WARN_MAX_DAYS", 15, minimum=1)
 # 受案立案审查巡查: an open case this many days in one status is listed as idle.
 INSPECTION_IDLE_DAYS = envint("INSPECTION_IDLE_DAYS", 30, minimum=1)
+
+# The citizen portal's SMS gateway (a class with send(phone, text)); the default writes to the log.
+SMS_BACKEND = envstr("SMS_BACKEND", "anmin.citizens.sms.LogBackend")
+SMS_PER_PHONE_HOUR = envint("SMS_PER_PHONE_HOUR", 5, minimum=1)
+SMS_PER_IP_HOUR = envint("SMS_PER_IP_HOUR", 20, minimum=1)
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)

@@ -185,3 +185,26 @@ def call_data():
 
 
 __all__ = ["TEST_PASSWORD", "City"]
+
+
+@pytest.fixture
+def citizen(db):
+    """A citizen signed up and verified (实名): 张三, 13912345678."""
+    from django.utils import timezone
+
+    from anmin.citizens.models import Citizen
+
+    return Citizen.objects.create(
+        phone="13912345678", name="张三", id_number="11010519491231002X", verified_at=timezone.now()
+    )
+
+
+def portal_client(citizen) -> Client:
+    """A test client signed in on the portal as `citizen`."""
+    from anmin.citizens.auth import SESSION_KEY
+
+    client = Client()
+    session = client.session
+    session[SESSION_KEY] = citizen.pk
+    session.save()
+    return client

@@ -87,12 +87,17 @@ def _head_for_update() -> AuditHead:
     return head
 
 
+def _is_officer(actor) -> bool:
+    return getattr(getattr(actor, "_meta", None), "label", "") == settings.AUTH_USER_MODEL
+
+
 def append_audit(*, actor, action: str, obj, data: dict | None = None) -> AuditEntry:
     """Append one entry to the trail; must run inside the action's transaction."""
     assert transaction.get_connection().in_atomic_block, "audit entries are written inside an action"  # noqa: S101
     head = _head_for_update()
     entry = AuditEntry(
-        actor=actor if getattr(actor, "pk", None) else None,
+        # Officers are linked; a citizen (the portal's users) is recorded by its label only.
+        actor=actor if getattr(actor, "pk", None) and _is_officer(actor) else None,
         actor_label=getattr(actor, "audit_label", "") or ("system" if actor is None else str(actor)),
         action=action,
         object_type=obj._meta.label_lower if hasattr(obj, "_meta") else str(type(obj).__name__),
