@@ -111,12 +111,16 @@ def on_http_error(request, exc: HttpError):
     return api.create_response(request, error_body([item]), status=exc.status_code)
 
 
+from anmin.bookings.api import router as bookings_router  # noqa: E402
 from anmin.cases.api import router as cases_router  # noqa: E402
 from anmin.dispatch.api import router as dispatch_router  # noqa: E402
+from anmin.feedback.api import router as feedback_router  # noqa: E402
 from anmin.incidents.api import router as incidents_router  # noqa: E402
 from anmin.library.api import router as library_router  # noqa: E402
 from anmin.property.api import router as property_router  # noqa: E402
+from anmin.reports.api import router as reports_router  # noqa: E402
 from anmin.reviews.api import router as reviews_router  # noqa: E402
+from anmin.services.api import router as services_router  # noqa: E402
 from anmin.stats.api import router as stats_router  # noqa: E402
 from anmin.supervision.api import router as supervision_router  # noqa: E402
 
@@ -128,6 +132,10 @@ api.add_router("/", property_router)
 api.add_router("/", reviews_router)
 api.add_router("/", supervision_router)
 api.add_router("/", stats_router)
+api.add_router("/", reports_router)
+api.add_router("/", feedback_router)
+api.add_router("/", bookings_router)
+api.add_router("/", services_router)
 
 
 def openapi_json(request):

@@ -43,6 +43,10 @@ INSTALLED_APPS = [
     "anmin.library",
     "anmin.reviews",
     "anmin.citizens",
+    "anmin.reports",
+    "anmin.feedback",
+    "anmin.services",
+    "anmin.bookings",
     "anmin.stats",
     "anmin.demo",
 ]
