@@ -13,8 +13,9 @@ router = Router(tags=["stats"])
 
 QUERY_DOC = (
     "metric=incidents|serious_violence|arrived|on_time_rate|arrival_minutes|cases_accepted|cases_filed|"
-    "cases_solved|clearance_rate|zero_incident_rate; period=2021|2021-Q1|2021-03|2021-W09|2021-03-01|"
-    "2021-03-01..2021-03-15; compare=yoy|pop; group_by=class|category|org|branch|station|grid; "
+    "cases_solved|clearance_rate|zero_incident_rate|satisfaction_rate|surveys_answered|surveys_dissatisfied; "
+    "period=2021|2021-Q1|2021-03|2021-W09|2021-03-01|"
+    "2021-03-01..2021-03-15; compare=yoy|pop; group_by=class|category|org|branch|station|grid|officer|service_item; "
     "filters: class, category (code), group (serious_violence|property|telecom_fraud|two_robberies_one_theft), "
     "org (code or id), grid (H3); rank=true orders the rows and numbers them"
 )
@@ -78,7 +79,7 @@ def stats_report(request: HttpRequest):
 
 
 class RecordOut(Schema):
-    type: str = Field(..., description="incident / case / grid_cell")
+    type: str = Field(..., description="incident / case / grid_cell / survey")
     id: str
     number: str
     at: datetime | None
@@ -121,7 +122,18 @@ def stats_records(
 
 def describe(obj) -> RecordOut:
     from anmin.cases.models import Case
+    from anmin.feedback.models import Survey
     from anmin.geo.models import GridCell
+
+    if isinstance(obj, Survey):
+        return RecordOut(
+            type="survey",
+            id=str(obj.pk),
+            number=obj.matter_label,
+            at=obj.answered_at,
+            category=obj.get_rating_display(),
+            organization=obj.organization.label,
+        )
 
     if isinstance(obj, GridCell):
         return RecordOut(

@@ -115,3 +115,47 @@ class CaseMonth(CaseFigures):
                 fields=["month", "organization_id", "category_id", "kind"], name="stats_casemonth_key"
             )
         ]
+
+
+class SurveyFigures(models.Model):
+    """群众满意度回访 answers per responsible organization, officer (0: none), service item (0: none)
+    and kind (incident / application), counted on the local day of the answer."""
+
+    organization_id = models.IntegerField(_("责任单位"))
+    officer_id = models.IntegerField(_("责任民警"), default=0)
+    service_item_id = models.IntegerField(_("服务事项"), default=0)
+    kind = models.CharField(_("事项类型"), max_length=12)
+    satisfied = models.IntegerField(_("满意"), default=0)
+    basic = models.IntegerField(_("基本满意"), default=0)
+    dissatisfied = models.IntegerField(_("不满意"), default=0)
+    answered = models.IntegerField(_("答复数"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class SurveyDay(SurveyFigures):
+    day = models.DateField(_("日期"))
+
+    class Meta:
+        verbose_name = _("满意度日汇总")
+        verbose_name_plural = _("满意度日汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["day", "organization_id", "officer_id", "service_item_id", "kind"], name="stats_surveyday_key"
+            )
+        ]
+
+
+class SurveyMonth(SurveyFigures):
+    month = models.DateField(_("月份"))
+
+    class Meta:
+        verbose_name = _("满意度月汇总")
+        verbose_name_plural = _("满意度月汇总")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "organization_id", "officer_id", "service_item_id", "kind"],
+                name="stats_surveymonth_key",
+            )
+        ]

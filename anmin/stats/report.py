@@ -20,7 +20,16 @@ from django.utils.translation import gettext_lazy
 
 from anmin.core.errors import ActionError, Denied
 from anmin.stats import periods
-from anmin.stats.models import CaseDay, CaseMonth, CellDay, CellMonth, IncidentDay, IncidentMonth
+from anmin.stats.models import (
+    CaseDay,
+    CaseMonth,
+    CellDay,
+    CellMonth,
+    IncidentDay,
+    IncidentMonth,
+    SurveyDay,
+    SurveyMonth,
+)
 from anmin.stats.periods import Period
 from anmin.stats.rollups import day_bounds
 
@@ -29,7 +38,7 @@ from anmin.stats.rollups import day_bounds
 class Metric:
     code: str
     label: str
-    family: str  # incident, case, cell
+    family: str  # incident, case, cell, survey
     numerator: str  # a value column of the family's tables
     denominator: str | None = None  # a ratio (percent) when set
     unit: str = "起"
@@ -63,6 +72,10 @@ METRICS = {
         Metric("cases_solved", gettext_lazy("刑事破案数"), "case", "solved", kind="criminal"),
         Metric("clearance_rate", gettext_lazy("破案率"), "case", "solved", "filed", unit="%", kind="criminal"),
         Metric("zero_incident_rate", gettext_lazy("零发案网格占比"), "cell", "zero", "cells", unit="%"),
+        # 满意率 = (满意 + 基本满意) / 答复数; "pleased" is that sum, added by _survey_sums.
+        Metric("satisfaction_rate", gettext_lazy("群众满意率"), "survey", "pleased", "answered", unit="%"),
+        Metric("surveys_answered", gettext_lazy("回访答复数"), "survey", "answered", unit=gettext_lazy("件")),
+        Metric("surveys_dissatisfied", gettext_lazy("不满意数"), "survey", "dissatisfied", unit=gettext_lazy("件")),
     )
 }
 
@@ -83,7 +96,11 @@ GROUP_BY = {
     "branch": gettext_lazy("分局/县局"),
     "station": gettext_lazy("派出所"),
     "grid": gettext_lazy("网格"),
+    "officer": gettext_lazy("责任民警"),
+    "service_item": gettext_lazy("服务事项"),
 }
+#: Groupings only the satisfaction metrics have (their rollups carry officer and service item).
+SURVEY_ONLY_GROUPS = ("officer", "service_item")
 
 
 @dataclass
@@ -179,6 +196,15 @@ def parse_query(data, user) -> Query:
             raise ActionError(
                 _("grid「%(value)s」不存在或不在本单位管辖范围") % {"value": query.grid[:40]}, field="grid"
             )
+    if metric.family != "survey" and group_by in SURVEY_ONLY_GROUPS:
+        raise ActionError(_("只有满意度指标可按民警或服务事项分组"), field="group_by")
+    if metric.family == "survey":
+        if group_by in ("class", "category", "grid"):
+            raise ActionError(_("满意度按单位、民警或服务事项分组"), field="group_by")
+        for name in ("klass", "category", "group", "grid"):
+            if getattr(query, name):
+                field_name = "class" if name == "klass" else name
+                raise ActionError(_("满意度指标不能按 %(field)s 筛选") % {"field": field_name}, field=field_name)
     if metric.family == "case" and (query.grid or group_by == "grid"):
         raise ActionError(
             _("案件按办案单位统计，不能按网格分组或筛选"), field="group_by" if group_by == "grid" else "grid"
@@ -326,6 +352,8 @@ def _sums(query: Query, period: Period, user, tree: Tree) -> dict[str, dict[str,
     scope = scope_of(query, user, tree)
     if metric.family == "cell" or query.grid or query.group_by == "grid":
         return _cell_sums(query, period, scope, tree)
+    if metric.family == "survey":
+        return _survey_sums(query, period, scope, tree)
     if metric.family == "incident":
         day_model, month_model, org_column = IncidentDay, IncidentMonth, "station_id"
         columns = ("n", "arrived", "on_time", "arrival_micros")
@@ -371,6 +399,39 @@ def _grouper(query: Query, scope: str, tree: Tree):
     if by == "org":
         return lambda org, cat: str(tree.child_under(org, scope or tree.root_path))
     return lambda org, cat: "total"
+
+
+def _survey_sums(query: Query, period: Period, scope: str, tree: Tree) -> dict[str, dict[str, int]]:
+    """Per group: satisfied, basic, dissatisfied, answered, and pleased (满意 + 基本满意)."""
+    columns = ("satisfied", "basic", "dissatisfied", "answered")
+    filters = Q()
+    orgs = org_ids(scope, tree)
+    if orgs is not None:
+        filters &= Q(organization_id__in=orgs)
+    months, ranges = periods.split(period)
+    parts = []
+    if months:
+        parts.append(SurveyMonth.objects.filter(filters, month__in=months))
+    for start, end in ranges:
+        parts.append(SurveyDay.objects.filter(filters, day__gte=start, day__lte=end))
+    by = query.group_by
+    org_grouper = _grouper(query, scope, tree)
+    out: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys((*columns, "pleased"), 0))
+    for qs in parts:
+        for row in qs.values("organization_id", "officer_id", "service_item_id").annotate(
+            **{c: Sum(c) for c in columns}
+        ):
+            if by == "officer":
+                key = str(row["officer_id"])
+            elif by == "service_item":
+                key = str(row["service_item_id"])
+            else:
+                key = org_grouper(row["organization_id"], None)
+            bucket = out[key]
+            for c in columns:
+                bucket[c] += row[c] or 0
+            bucket["pleased"] += (row["satisfied"] or 0) + (row["basic"] or 0)
+    return out
 
 
 def _cell_sums(query: Query, period: Period, scope: str, tree: Tree) -> dict[str, dict[str, int]]:
@@ -481,9 +542,30 @@ def _labels(query: Query, keys, tree: Tree) -> dict[str, str]:
             out[key] = f"{category.code} {category.name}" if category else _("未分类")
         elif by in ("station", "branch", "org"):
             out[key] = tree.label(int(key))
+        elif by in SURVEY_ONLY_GROUPS:
+            out.update(_survey_labels(by, keys))
         else:
             out[key] = key
     return out
+
+
+def _survey_labels(by: str, keys) -> dict[str, str]:
+    """Officers by name and badge number, service items by name; 0 is "none recorded"."""
+    from django.apps import apps
+
+    ids = [int(k) for k in keys if k not in ("total", "0") and k.isdigit()]
+    names: dict[int, str] = {}
+    if by == "officer":
+        from anmin.org.models import Officer
+
+        names = {o.pk: str(o) for o in Officer.objects.filter(pk__in=ids)}
+        none = _("（未关联民警）")
+    else:
+        if apps.is_installed("anmin.services"):
+            item = apps.get_model("services", "ServiceItem")
+            names = dict(item.objects.filter(pk__in=ids).values_list("pk", "name"))
+        none = _("（非政务服务事项）")
+    return {k: none if k == "0" else names.get(_int_or_zero(k), k) for k in keys if k != "total"}
 
 
 def _all_keys(query: Query, scope: str, tree: Tree) -> list[str]:
@@ -525,7 +607,7 @@ def run(query: Query, user, *, rank: bool = False) -> Report:
     total_current = _total(current)
     total_previous = _total(previous)
     total = _row(metric, "total", _("合计"), total_current, total_previous, base_period is not None)
-    if query.group_by in ("category", "grid"):
+    if query.group_by in ("category", "grid", *SURVEY_ONLY_GROUPS):
         rows.sort(key=lambda r: (-(r.value or 0), r.key))
     if rank:
         ordered = sorted(rows, key=lambda r: (r.value is None, -(r.value or 0)))
@@ -634,6 +716,8 @@ def records(query: Query, user, *, key: str = "total", baseline: bool = False, p
         if klass:
             hit = hit.filter(category__klass=klass)
         return cells.exclude(h3__in=hit.values("grid_cell_id")).order_by("h3")
+    if metric.family == "survey":
+        return _survey_records(query, column, low, high, key, tree, scope)
     cats = category_ids(query, tree)
     if metric.family == "incident":
         qs = Incident.objects.exclude(status=Incident.Status.CANCELLED).filter(
@@ -663,6 +747,30 @@ def records(query: Query, user, *, key: str = "total", baseline: bool = False, p
         qs = qs.filter(kind=metric.kind)
     qs = _group_filter(qs, "organization", query, key, tree, scope)
     return qs.select_related("category", "organization").order_by(f"-{date_field}", "-pk")
+
+
+def _survey_records(query: Query, column: str, low, high, key: str, tree: Tree, scope: str):
+    """The answered surveys behind a satisfaction figure (numerator of 满意率: 满意 and 基本满意)."""
+    from anmin.feedback.models import Rating, Survey
+
+    qs = Survey.objects.filter(answered_at__gte=low, answered_at__lt=high, answered_at__isnull=False)
+    if scope:
+        qs = qs.filter(organization__path__startswith=scope)
+    ratings = {
+        "pleased": (Rating.SATISFIED, Rating.BASIC),
+        "satisfied": (Rating.SATISFIED,),
+        "basic": (Rating.BASIC,),
+        "dissatisfied": (Rating.DISSATISFIED,),
+    }.get(column, tuple(Rating.values))
+    qs = qs.filter(rating__in=ratings)
+    if key != "total" and query.group_by in SURVEY_ONLY_GROUPS:
+        if not key.isdigit():
+            raise ActionError(_("key「%(value)s」不是本报表的分组") % {"value": key[:40]}, field="key")
+        field_name = "officer_id" if query.group_by == "officer" else "service_item_id"
+        qs = qs.filter(**{f"{field_name}__isnull": True}) if key == "0" else qs.filter(**{field_name: int(key)})
+    else:
+        qs = _org_key_filter(qs, "organization", query, key, tree, scope)
+    return qs.select_related("organization", "officer").order_by("-answered_at", "-pk")
 
 
 def _group_filter(qs, org_field: str, query: Query, key: str, tree: Tree, scope: str):

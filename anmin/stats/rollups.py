@@ -24,7 +24,16 @@ from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
 from django.db.models.functions import TruncDate
 from django.db.models.signals import post_delete, post_save, pre_delete, pre_save
 
-from anmin.stats.models import CaseDay, CaseMonth, CellDay, CellMonth, IncidentDay, IncidentMonth
+from anmin.stats.models import (
+    CaseDay,
+    CaseMonth,
+    CellDay,
+    CellMonth,
+    IncidentDay,
+    IncidentMonth,
+    SurveyDay,
+    SurveyMonth,
+)
 
 # Table → (key columns, value columns). Day and month tables share their columns but the first.
 INCIDENT_KEYS = ("station_id", "category_id")
@@ -33,11 +42,14 @@ CELL_KEYS = ("cell", "klass")
 CELL_VALUES = ("n",)
 CASE_KEYS = ("organization_id", "category_id", "kind")
 CASE_VALUES = ("accepted", "filed", "solved")
+SURVEY_KEYS = ("organization_id", "officer_id", "service_item_id", "kind")
+SURVEY_VALUES = ("satisfied", "basic", "dissatisfied", "answered")
 
 FAMILIES = {
     "incident": (IncidentDay, IncidentMonth, INCIDENT_KEYS, INCIDENT_VALUES),
     "cell": (CellDay, CellMonth, CELL_KEYS, CELL_VALUES),
     "case": (CaseDay, CaseMonth, CASE_KEYS, CASE_VALUES),
+    "survey": (SurveyDay, SurveyMonth, SURVEY_KEYS, SURVEY_VALUES),
 }
 
 INCIDENT_FIELDS = (
@@ -50,6 +62,9 @@ INCIDENT_FIELDS = (
     "arrival_due_at",
 )
 CASE_FIELDS = ("kind", "organization_id", "category_id", "accepted_at", "filed_at", "solved_at")
+SURVEY_FIELDS = ("kind", "organization_id", "officer_id", "service_item_id", "rating", "answered_at")
+#: Rating → its position among SURVEY_VALUES (the fourth, answered, counts every answer).
+SURVEY_RATINGS = {"satisfied": 0, "basic": 1, "dissatisfied": 2}
 
 #: A contribution: (family, day, key tuple) → value tuple.
 Contribution = dict[tuple, tuple]
@@ -123,6 +138,16 @@ def case_contribution(row: dict | None) -> Contribution:
             values = out.setdefault(("case", local_day(row[field]), key), [0, 0, 0])
             values[position] += 1
     return {k: tuple(v) for k, v in out.items()}
+
+
+def survey_contribution(row: dict | None) -> Contribution:
+    """An answered survey counts once, on the local day of its answer, under its rating."""
+    if row is None or row["answered_at"] is None or row["rating"] not in SURVEY_RATINGS:
+        return {}
+    values = [0, 0, 0, 1]
+    values[SURVEY_RATINGS[row["rating"]]] = 1
+    key = (row["organization_id"], row["officer_id"] or 0, row["service_item_id"] or 0, row["kind"])
+    return {("survey", local_day(row["answered_at"]), key): tuple(values)}
 
 
 def difference(old: Contribution, new: Contribution) -> Contribution:
@@ -237,11 +262,13 @@ _handlers: list = []
 
 def connect() -> None:
     from anmin.cases.models import Case
+    from anmin.feedback.models import Survey
     from anmin.incidents.models import Incident
 
     for model, fields, contribution in (
         (Incident, INCIDENT_FIELDS, incident_contribution),
         (Case, CASE_FIELDS, case_contribution),
+        (Survey, SURVEY_FIELDS, survey_contribution),
     ):
         handlers = _make_handlers(model, fields, contribution)
         _handlers.append(handlers)  # signals hold weak references
@@ -305,6 +332,36 @@ def _raw_cases(start: date | None, end: date | None) -> Contribution:
     return combine(parts)
 
 
+def _raw_surveys(start: date | None, end: date | None) -> Contribution:
+    """Answered surveys by local day of the answer, responsible organization, officer, item, kind."""
+    from anmin.feedback.models import Survey
+
+    qs = Survey.objects.filter(answered_at__isnull=False, rating__in=list(SURVEY_RATINGS))
+    if start is not None:
+        low, high = day_bounds(start, end)
+        qs = qs.filter(answered_at__gte=low, answered_at__lt=high)
+    rows = (
+        qs.annotate(day=TruncDate("answered_at", tzinfo=local_zone()))
+        .values("day", "organization_id", "officer_id", "service_item_id", "kind")
+        .annotate(
+            satisfied=Count("pk", filter=Q(rating="satisfied")),
+            basic=Count("pk", filter=Q(rating="basic")),
+            dissatisfied=Count("pk", filter=Q(rating="dissatisfied")),
+            answered=Count("pk"),
+        )
+    )
+    return combine(
+        {
+            (
+                "survey",
+                row["day"],
+                (row["organization_id"], row["officer_id"] or 0, row["service_item_id"] or 0, row["kind"]),
+            ): (row["satisfied"], row["basic"], row["dissatisfied"], row["answered"])
+        }
+        for row in rows
+    )
+
+
 def _stored(start: date | None, end: date | None, grain: str = "day") -> Contribution:
     out: Contribution = {}
     for family, (day_model, month_model, keys, values) in FAMILIES.items():
@@ -343,7 +400,7 @@ def rebuild(start: date | None = None, end: date | None = None) -> int:
                 month_rows = month_rows.filter(month__gte=start, month__lte=end)
             day_rows.delete()
             month_rows.delete()
-        raw = combine([_raw_incidents(start, end), _raw_cases(start, end)])
+        raw = combine([_raw_incidents(start, end), _raw_cases(start, end), _raw_surveys(start, end)])
         _bulk_write(raw)
     return len(raw)
 
@@ -380,7 +437,7 @@ class Difference:
 def verify(start: date | None = None, end: date | None = None) -> list[Difference]:
     """Recompute every rollup row from the records and list each row that differs (none: 零差错)."""
     start, end = _whole_months(start, end)
-    raw = combine([_raw_incidents(start, end), _raw_cases(start, end)])
+    raw = combine([_raw_incidents(start, end), _raw_cases(start, end), _raw_surveys(start, end)])
     found = []
     for grain, expected in (("day", raw), ("month", _by_month(raw))):
         stored = _stored(start, end, grain)
