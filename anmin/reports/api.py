@@ -1,0 +1,166 @@
+"""Staff API for reports from the public (/api/v1/reports/…): the 事故快处 queue and online
+decision, tips, lost-person reports and the message threads. Reads go through visible_to (another
+unit gets 404); changes through the actions; refusals name the field."""
+
+from datetime import date, datetime
+
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema, Status
+
+from anmin.reports.actions import DecideLiability, PostMessage, SetMissingStatus
+from anmin.reports.models import MissingPersonReport, OnlineReport, QuickAccident, Tip
+
+router = Router(tags=["reports"])
+
+MATTERS = {
+    "accidents": QuickAccident,
+    "online": OnlineReport,
+    "tips": Tip,
+    "missing": MissingPersonReport,
+}
+
+
+class PartyOut(Schema):
+    role: str
+    name: str
+    phone: str
+    licence_number: str
+    plate: str
+    insurer: str
+    policy_number: str
+    confirmed_at: datetime | None
+
+
+class AccidentOut(Schema):
+    id: int
+    number: str
+    status: str
+    status_label: str = Field(..., alias="get_status_display")
+    mode: str
+    occurred_at: datetime
+    address: str
+    lat: float
+    lon: float
+    station: str = Field(..., alias="station.name")
+    traffic_unit: str = Field(..., alias="traffic_unit.name")
+    liability: str
+    photo_count: int = 0
+    has_document: bool = False
+
+
+class AccidentDetailOut(AccidentOut):
+    description: str
+    decision_facts: str
+    parties: list[PartyOut]
+
+
+class DecisionIn(Schema):
+    liability: str = Field(..., max_length=20, description="a_full | b_full | equal")
+    facts: str = Field(..., max_length=4000, description="事故事实及责任认定理由")
+
+
+class TipOut(Schema):
+    id: int
+    kind: str
+    kind_label: str = Field(..., alias="get_kind_display")
+    content: str
+    place: str
+    organization: str = Field(..., alias="organization.name")
+    status: str
+    received_on: date
+
+
+class MissingOut(Schema):
+    id: int
+    number: str
+    name: str
+    sex: str
+    age: int
+    description: str
+    last_seen_at: datetime
+    last_seen_address: str
+    lat: float
+    lon: float
+    station: str = Field(..., alias="station.name")
+    status: str
+
+
+class StatusIn(Schema):
+    status: str = Field(..., max_length=20, description="searching | found | closed")
+
+
+class MessageIn(Schema):
+    text: str = Field(..., max_length=4000)
+
+
+class MessageOut(Schema):
+    id: int
+    author: str
+    text: str
+    at: datetime
+
+
+def _accident_out(accident: QuickAccident) -> QuickAccident:
+    accident.photo_count = accident.photos.count()
+    accident.has_document = bool(accident.document)
+    return accident
+
+
+@router.get("/reports/accidents", response=list[AccidentOut], summary="事故快处列表（status=pending 为待定责）")
+def accidents(request, status: str = ""):
+    qs = QuickAccident.objects.visible_to(request.user).select_related("station", "traffic_unit")
+    if status in QuickAccident.Status.values:
+        qs = qs.filter(status=status)
+    return [_accident_out(a) for a in qs[:200]]
+
+
+@router.get("/reports/accidents/{accident_id}", response=AccidentDetailOut, summary="事故快处详情")
+def accident(request, accident_id: int):
+    found = get_object_or_404(
+        QuickAccident.objects.visible_to(request.user).select_related("station", "traffic_unit"), pk=accident_id
+    )
+    return _accident_out(found)
+
+
+@router.post("/reports/accidents/{accident_id}/decision", response=AccidentOut, summary="在线定责，生成认定书")
+def decide(request, accident_id: int, payload: DecisionIn):
+    found = get_object_or_404(QuickAccident.objects.visible_to(request.user), pk=accident_id)
+    done = DecideLiability(accident=found, by=request.user, liability=payload.liability, facts=payload.facts).execute()
+    return _accident_out(done)
+
+
+@router.get("/reports/tips", response=list[TipOut], summary="举报线索（不含任何举报人信息）")
+def tips(request):
+    return list(Tip.objects.visible_to(request.user).select_related("organization")[:200])
+
+
+@router.get("/reports/missing", response=list[MissingOut], summary="走失人员报告")
+def missing(request):
+    return list(MissingPersonReport.objects.visible_to(request.user).select_related("station")[:200])
+
+
+@router.post("/reports/missing/{report_id}/status", response=MissingOut, summary="更新走失人员查找状态")
+def missing_status(request, report_id: int, payload: StatusIn):
+    found = get_object_or_404(MissingPersonReport.objects.visible_to(request.user), pk=report_id)
+    return SetMissingStatus(report=found, by=request.user, status=payload.status).execute()
+
+
+@router.get("/reports/{kind}/{matter_id}/messages", response=list[MessageOut], summary="警民互动留言")
+def thread(request, kind: str, matter_id: int):
+    matter = _matter(request, kind, matter_id)
+    return list(matter.messages.all())
+
+
+@router.post("/reports/{kind}/{matter_id}/messages", response={201: MessageOut}, summary="回复留言")
+def reply(request, kind: str, matter_id: int, payload: MessageIn):
+    matter = _matter(request, kind, matter_id)
+    return Status(201, PostMessage(matter=matter, text=payload.text, officer=request.user).execute())
+
+
+def _matter(request, kind: str, matter_id: int):
+    from django.http import Http404
+
+    model = MATTERS.get(kind)
+    if model is None:
+        raise Http404
+    return get_object_or_404(model.objects.visible_to(request.user), pk=matter_id)

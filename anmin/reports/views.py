@@ -1,0 +1,516 @@
+"""Pages of 群众上报: the citizen's mobile pages under /portal/reports/ (only their own matters) and
+the staff queues under /reports/ (scoped by organization)."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from anmin.citizens.auth import citizen_required
+from anmin.core.errors import ActionError
+from anmin.incidents.models import Category
+from anmin.reports.actions import (
+    MIN_ACCIDENT_PHOTOS,
+    ONLINE_CATEGORIES,
+    CloseTip,
+    ConfirmAgreement,
+    DecideLiability,
+    PostMessage,
+    ReportAccident,
+    ReportMissingPerson,
+    RequestDecision,
+    ResendConfirmCode,
+    SetMissingStatus,
+    SubmitOnlineReport,
+    SubmitTip,
+    tip_by_code,
+)
+from anmin.reports.models import (
+    AccidentParty,
+    Liability,
+    MissingPersonReport,
+    OnlineReport,
+    QuickAccident,
+    Tip,
+)
+
+ACCIDENT_FIELDS = ["occurred_at", "address", "lat", "lon", "description", "mode", "liability", "confirm"] + [
+    f"{side}_{name}"
+    for side in ("a", "b")
+    for name in ("name", "phone", "licence_number", "plate", "insurer", "policy_number")
+]
+PAGE = 100
+
+
+def _values(request, fields) -> dict:
+    return {f: request.POST.get(f, "") for f in fields}
+
+
+def _pdf(accident: QuickAccident) -> FileResponse:
+    if not accident.document:
+        raise Http404
+    return FileResponse(
+        accident.document.open("rb"),
+        as_attachment=True,
+        filename=f"{accident.number}-{accident.document_title}.pdf",
+        content_type="application/pdf",
+    )
+
+
+def _post_message(request, matter, **who):
+    try:
+        PostMessage(matter=matter, text=request.POST.get("text", ""), **who).execute()
+    except ActionError as exc:
+        return exc
+    messages.success(request, _("留言已发送"))
+    return None
+
+
+# --- citizens --------------------------------------------------------------------------------------
+
+
+@citizen_required
+def my_matters(request):
+    """我的事项: the citizen's accidents, online reports and lost-person reports, newest first."""
+    citizen = request.citizen
+    items = []
+    for a in QuickAccident.objects.filter(citizen=citizen):
+        items.append(
+            (
+                a.created_at,
+                _("事故快处"),
+                a.number,
+                a.get_status_display(),
+                a.status in ("agreed", "decided"),
+                "portal-accident",
+                a.pk,
+            )
+        )
+    for r in OnlineReport.objects.filter(citizen=citizen).select_related("incident__category"):
+        items.append(
+            (
+                r.created_at,
+                r.incident.category.name,
+                r.incident.number,
+                r.incident.get_status_display(),
+                not r.incident.is_open,
+                "portal-online",
+                r.pk,
+            )
+        )
+    for m in MissingPersonReport.objects.filter(citizen=citizen):
+        items.append(
+            (
+                m.created_at,
+                _("走失人员"),
+                m.number,
+                m.get_status_display(),
+                m.status != "searching",
+                "portal-missing",
+                m.pk,
+            )
+        )
+    items.sort(key=lambda i: i[0], reverse=True)
+    return render(request, "reports/my_matters.html", {"items": items, "citizen": citizen})
+
+
+@require_http_methods(["GET", "POST"])
+@citizen_required(verified=True)
+def accident_new(request):
+    """事故快处: report a minor property-only accident between two vehicles."""
+    citizen = request.citizen
+    values = {f: "" for f in ACCIDENT_FIELDS}
+    values.update(a_name=citizen.name, a_phone=citizen.phone, a_licence_number=citizen.id_number, mode="agreement")
+    values["occurred_at"] = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
+    error = None
+    if request.method == "POST":
+        values = _values(request, ACCIDENT_FIELDS)
+        try:
+            accident = ReportAccident(citizen=citizen, data=values, photos=request.FILES.getlist("photos")).execute()
+        except ActionError as exc:
+            error = exc
+        else:
+            return redirect("portal-accident", accident.pk)
+    return render(
+        request,
+        "reports/accident_new.html",
+        {"values": values, "error": error, "liabilities": Liability.choices, "min_photos": MIN_ACCIDENT_PHOTOS},
+        status=400 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@citizen_required
+def accident_page(request, pk):
+    """The citizen's accident: B's confirmation, the PDF, the thread with the traffic police."""
+    accident = get_object_or_404(QuickAccident.objects.filter(citizen=request.citizen), pk=pk)
+    error = None
+    if request.method == "POST":
+        step = request.POST.get("step")
+        try:
+            if step == "confirm":
+                code = request.POST.get("code", "")
+                ConfirmAgreement(accident=accident, code=code, citizen=request.citizen).execute()
+                messages.success(request, _("乙方已确认，协议书已生成"))
+            elif step == "resend":
+                ResendConfirmCode(accident=accident, citizen=request.citizen).execute()
+                messages.success(request, _("确认码已重新发送到乙方手机"))
+            elif step == "request_decision":
+                RequestDecision(accident=accident, citizen=request.citizen).execute()
+                messages.success(request, _("已申请民警在线定责"))
+            else:
+                error = _post_message(request, accident, citizen=request.citizen)
+        except ActionError as exc:
+            error = exc
+        if error is None:
+            return redirect("portal-accident", accident.pk)
+        accident.refresh_from_db()
+    parties = list(accident.parties.all())
+    liability = Liability(accident.liability) if accident.liability else None
+    return render(
+        request,
+        "reports/accident.html",
+        {
+            "a": accident,
+            "parties": [(p, liability.of(p.role) if liability else "") for p in parties],
+            "party_b": next(p for p in parties if p.role == AccidentParty.Role.B),
+            "thread": accident.messages.all(),
+            "error": error,
+            "photo_count": accident.photos.count(),
+        },
+        status=400 if error else 200,
+    )
+
+
+@citizen_required
+def accident_document(request, pk):
+    accident = get_object_or_404(QuickAccident.objects.filter(citizen=request.citizen), pk=pk)
+    return _pdf(accident)
+
+
+def _online_categories():
+    found = {c.code: c for c in Category.objects.filter(code__in=ONLINE_CATEGORIES, active=True)}
+    return [found[code] for code in ONLINE_CATEGORIES if code in found]
+
+
+@require_http_methods(["GET", "POST"])
+@citizen_required(verified=True)
+def online_new(request):
+    """网上报警/求助 (non-emergency)."""
+    fields = ["category", "description", "address", "lat", "lon"]
+    values, error = {f: "" for f in fields}, None
+    if request.method == "POST":
+        values = _values(request, fields)
+        try:
+            report = SubmitOnlineReport(citizen=request.citizen, data=values).execute()
+        except ActionError as exc:
+            error = exc
+        else:
+            return redirect("portal-online", report.pk)
+    return render(
+        request,
+        "reports/online_new.html",
+        {"values": values, "error": error, "categories": _online_categories()},
+        status=400 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@citizen_required
+def online_page(request, pk):
+    report = get_object_or_404(
+        OnlineReport.objects.filter(citizen=request.citizen).select_related("incident__category"), pk=pk
+    )
+    error = None
+    if request.method == "POST":
+        error = _post_message(request, report, citizen=request.citizen)
+        if error is None:
+            return redirect("portal-online", report.pk)
+    return render(
+        request,
+        "reports/online.html",
+        {
+            "r": report,
+            "i": report.incident,
+            "events": report.incident.events.all(),
+            "thread": report.messages.all(),
+            "error": error,
+        },
+        status=400 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@citizen_required(verified=True)
+def missing_new(request):
+    """走失人员 report."""
+    fields = ["name", "sex", "age", "description", "last_seen_at", "last_seen_address", "lat", "lon"]
+    values, error = {f: "" for f in fields}, None
+    if request.method == "POST":
+        values = _values(request, fields)
+        try:
+            report = ReportMissingPerson(
+                citizen=request.citizen, data=values, photo=request.FILES.get("photo")
+            ).execute()
+        except ActionError as exc:
+            error = exc
+        else:
+            return redirect("portal-missing", report.pk)
+    return render(
+        request,
+        "reports/missing_new.html",
+        {"values": values, "error": error, "sexes": MissingPersonReport.Sex.choices},
+        status=400 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@citizen_required
+def missing_page(request, pk):
+    report = get_object_or_404(MissingPersonReport.objects.filter(citizen=request.citizen), pk=pk)
+    error = None
+    if request.method == "POST":
+        error = _post_message(request, report, citizen=request.citizen)
+        if error is None:
+            return redirect("portal-missing", report.pk)
+    return render(
+        request,
+        "reports/missing.html",
+        {"m": report, "thread": report.messages.all(), "error": error},
+        status=400 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def tip_new(request):
+    """举报线索, anonymous: nothing about the visitor is read or kept, signed in or not. The tracking
+    code is in this one response and nowhere else (no redirect, so it never sits in a session)."""
+    fields = ["kind", "content", "place", "lat", "lon"]
+    values, error = {f: "" for f in fields}, None
+    if request.method == "POST":
+        values = _values(request, fields)
+        try:
+            tip, code = SubmitTip(data=values).execute()
+        except ActionError as exc:
+            error = exc
+        else:
+            response = render(request, "reports/tip_done.html", {"code": code})
+            response["Cache-Control"] = "no-store"
+            return response
+    return render(
+        request,
+        "reports/tip_new.html",
+        {"values": values, "error": error, "kinds": Tip.Kind.choices},
+        status=400 if error else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def tip_track(request):
+    """查询举报答复: the tracking code (posted, never in the URL) shows the thread; a message may be added."""
+    tip, error, code = None, None, request.POST.get("code", "")
+    if request.method == "POST":
+        tip = tip_by_code(code)
+        if tip is None:
+            error = ActionError(_("查询码不正确"), field="code", code="not_found")
+        elif request.POST.get("text") is not None:
+            try:
+                PostMessage(matter=tip, text=request.POST.get("text", ""), tipster=True).execute()
+            except ActionError as exc:
+                error = exc
+    response = render(
+        request,
+        "reports/tip_track.html",
+        {"tip": tip, "code": code if tip else "", "thread": tip.messages.all() if tip else [], "error": error},
+        status=400 if error else 200,
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+# --- staff -----------------------------------------------------------------------------------------
+
+
+@login_required
+def staff_index(request):
+    user = request.user
+    counts = {
+        "accidents": QuickAccident.objects.visible_to(user)
+        .filter(status=QuickAccident.Status.PENDING_DECISION)
+        .count(),
+        "tips": Tip.objects.visible_to(user).exclude(status=Tip.Status.CLOSED).count(),
+        "missing": MissingPersonReport.objects.visible_to(user)
+        .filter(status=MissingPersonReport.Status.SEARCHING)
+        .count(),
+    }
+    online = OnlineReport.objects.visible_to(user).select_related("incident__category", "incident__station")[:50]
+    return render(request, "reports/staff_index.html", {"nav": "reports", "counts": counts, "online": online})
+
+
+@login_required
+def staff_accidents(request):
+    """事故快处 queue: pending decisions first; the others for reference."""
+    status = request.GET.get("status", QuickAccident.Status.PENDING_DECISION)
+    qs = QuickAccident.objects.visible_to(request.user).select_related("traffic_unit", "station")
+    if status in QuickAccident.Status.values:
+        qs = qs.filter(status=status)
+    rows = list(qs.prefetch_related("parties")[:PAGE])
+    return render(
+        request,
+        "reports/staff_accidents.html",
+        {"nav": "reports", "rows": rows, "status": status, "statuses": QuickAccident.Status.choices},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def staff_accident(request, pk):
+    accident = get_object_or_404(
+        QuickAccident.objects.visible_to(request.user).select_related("traffic_unit", "station", "decided_by"), pk=pk
+    )
+    can_decide = QuickAccident.objects.decidable_by(request.user).filter(pk=pk).exists()
+    error, values = None, {"liability": "", "facts": ""}
+    if request.method == "POST":
+        try:
+            if request.POST.get("step") == "decide":
+                values = _values(request, ["liability", "facts"])
+                DecideLiability(accident=accident, by=request.user, **values).execute()
+                messages.success(request, _("已定责，认定书已生成"))
+            else:
+                PostMessage(matter=accident, text=request.POST.get("text", ""), officer=request.user).execute()
+        except ActionError as exc:
+            error = exc
+        else:
+            return redirect("reports-accident", pk)
+        accident.refresh_from_db()
+    liability = Liability(accident.liability) if accident.liability else None
+    return render(
+        request,
+        "reports/staff_accident.html",
+        {
+            "nav": "reports",
+            "a": accident,
+            "parties": [(p, liability.of(p.role) if liability else "") for p in accident.parties.all()],
+            "photos": accident.photos.all(),
+            "thread": accident.messages.select_related("officer"),
+            "can_decide": can_decide and accident.status == QuickAccident.Status.PENDING_DECISION,
+            "liabilities": Liability.choices,
+            "values": values,
+            "error": error,
+        },
+        status=(error.status if error else 200),
+    )
+
+
+@login_required
+def staff_accident_photo(request, pk, photo):
+    accident = get_object_or_404(QuickAccident.objects.visible_to(request.user), pk=pk)
+    item = get_object_or_404(accident.photos, pk=photo)
+    return FileResponse(item.file.open("rb"), content_type=item.content_type)
+
+
+@login_required
+def staff_accident_document(request, pk):
+    return _pdf(get_object_or_404(QuickAccident.objects.visible_to(request.user), pk=pk))
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def staff_online(request, pk):
+    report = get_object_or_404(
+        OnlineReport.objects.visible_to(request.user).select_related("incident__category", "citizen"), pk=pk
+    )
+    error = None
+    if request.method == "POST":
+        error = _post_message(request, report, officer=request.user)
+        if error is None:
+            return redirect("reports-online", pk)
+    return render(
+        request,
+        "reports/staff_thread.html",
+        {
+            "nav": "reports",
+            "title": report.incident.number,
+            "matter": report,
+            "incident": report.incident,
+            "thread": report.messages.select_related("officer"),
+            "error": error,
+        },
+        status=error.status if error else 200,
+    )
+
+
+@login_required
+def staff_tips(request):
+    """举报线索 queue: what was reported, where it goes — and nothing about who reported it."""
+    rows = Tip.objects.visible_to(request.user).select_related("organization")[:PAGE]
+    return render(request, "reports/staff_tips.html", {"nav": "reports", "rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def staff_tip(request, pk):
+    tip = get_object_or_404(Tip.objects.visible_to(request.user).select_related("organization"), pk=pk)
+    error = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("step") == "close":
+                CloseTip(tip=tip, by=request.user).execute()
+            else:
+                PostMessage(matter=tip, text=request.POST.get("text", ""), officer=request.user).execute()
+        except ActionError as exc:
+            error = exc
+        else:
+            return redirect("reports-tip", pk)
+    return render(
+        request,
+        "reports/staff_tip.html",
+        {"nav": "reports", "tip": tip, "thread": tip.messages.select_related("officer"), "error": error},
+        status=error.status if error else 200,
+    )
+
+
+@login_required
+def staff_missing_list(request):
+    rows = MissingPersonReport.objects.visible_to(request.user).select_related("station")[:PAGE]
+    return render(request, "reports/staff_missing_list.html", {"nav": "reports", "rows": rows})
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def staff_missing(request, pk):
+    report = get_object_or_404(
+        MissingPersonReport.objects.visible_to(request.user).select_related("station", "citizen"), pk=pk
+    )
+    error = None
+    if request.method == "POST":
+        try:
+            if request.POST.get("step") == "status":
+                SetMissingStatus(report=report, by=request.user, status=request.POST.get("status", "")).execute()
+            else:
+                PostMessage(matter=report, text=request.POST.get("text", ""), officer=request.user).execute()
+        except ActionError as exc:
+            error = exc
+        else:
+            return redirect("reports-missing-detail", pk)
+    return render(
+        request,
+        "reports/staff_missing.html",
+        {
+            "nav": "reports",
+            "m": report,
+            "thread": report.messages.select_related("officer"),
+            "error": error,
+            "statuses": MissingPersonReport.Status.choices,
+        },
+        status=error.status if error else 200,
+    )
+
+
+@login_required
+def staff_missing_photo(request, pk):
+    report = get_object_or_404(MissingPersonReport.objects.visible_to(request.user), pk=pk)
+    return FileResponse(report.photo.open("rb"), content_type=report.photo_type)
