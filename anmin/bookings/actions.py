@@ -464,7 +464,7 @@ class CancelExamBooking(Action):
 
     def _promote(self, session: ExamSession) -> ExamBooking | None:
         nxt = (
-            ExamBooking.objects.select_for_update()
+            ExamBooking.objects.select_for_update(of=("self",))
             .select_related("citizen")
             .filter(session=session, status=ExamBooking.Status.WAITLISTED)
             .order_by("rank", "requested_at")
@@ -576,7 +576,7 @@ class PublishResults(Action):
         if self.now < session.starts_at:
             raise ActionError(_("考试尚未开始，不能公布成绩"), field="session", code="not_started")
         seats = list(
-            ExamBooking.objects.select_for_update()
+            ExamBooking.objects.select_for_update(of=("self",))
             .filter(session=session, status=ExamBooking.Status.ALLOCATED)
             .select_related("applicant", "citizen")
         )
