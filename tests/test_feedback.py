@@ -113,7 +113,7 @@ def test_a_reported_incident_opens_a_survey_and_sends_the_link(city, call_data, 
     assert len(token) >= 30 and s.token_hash != token  # only the hash is stored
     page = Client().get(f"/s/{token}/")
     assert page.status_code == 200 and incident.number in page.content.decode()
-    assert page["Referrer-Policy"] == "no-referrer"
+    assert page["Referrer-Policy"] == "same-origin"
     assert AuditEntry.objects.filter(action="feedback.open", object_id=str(s.pk)).exists()
 
 
@@ -432,3 +432,34 @@ def test_survey_metrics_refuse_incident_filters(city):
     with pytest.raises(ActionError) as caught:
         report.parse_query({"metric": "incidents", "period": "2025-03", "group_by": "officer"}, city.leader)
     assert caught.value.field == "group_by"
+
+
+def test_a_finished_application_opens_a_survey(city, citizen, django_capture_on_commit_callbacks):
+    from anmin.services.actions import ProcessApplication
+    from anmin.services.models import ServiceItem
+    from tests.test_services import load_catalogue, submit
+
+    load_catalogue()
+    item = ServiceItem.objects.get(code="ZA-WFZ-ZM")
+    ServiceItem.objects.filter(pk=item.pk).update(department=city.station_a1)
+    item.refresh_from_db()
+    app = submit(citizen, item)
+    for step in ("accept", "review"):
+        ProcessApplication(by=city.station_officer, application=app, step=step).execute()
+    assert not Survey.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        ProcessApplication(by=city.station_officer, application=app, step="complete").execute()
+    s = Survey.objects.get()
+    app.refresh_from_db()
+    assert (s.kind, s.matter, s.matter_label) == (MatterKind.APPLICATION, app, app.number)
+    assert (s.organization, s.officer, s.service_item_id) == (city.station_a1, city.station_officer, item.pk)
+    assert s.closed_at == app.completed_at
+    texts = [text for to, text in sms.LogBackend.outbox if to == citizen.phone and "/s/" in text]
+    AnswerSurvey(token=token_in(texts[-1]), rating="satisfied").execute()
+    query = report.parse_query(
+        {"metric": "satisfaction_rate", "period": timezone.localdate().isoformat(), "group_by": "service_item"},
+        city.leader,
+    )
+    rows = {r.key: (r.label, r.value) for r in report.run(query, city.leader).rows}
+    assert rows == {str(item.pk): (item.name, 100.0)}
+    assert rollups.verify() == []

@@ -1,16 +1,16 @@
 """Actions of the satisfaction loop: open a survey when a matter closes, answer it (by the link or
 by a staff phone 回访), and close the follow-up a dissatisfied answer opens.
 
-For the services app (and anything else that closes a matter the public should rate):
+Incidents (已反馈) and applications (办结, 不予受理) open their surveys through post_save receivers
+(receivers.py), so neither dispatch nor services imports this app. Anything else that closes a
+matter the public should rate calls, inside the action that finishes it:
 
     from anmin.feedback.actions import open_survey_for
-    open_survey_for(application, kind=MatterKind.APPLICATION, label=application.number,
-                    phone=application.citizen.phone, organization=application.department,
-                    officer=completed_by, service_item_id=application.item_id,
-                    closed_at=application.completed_at)
+    open_survey_for(obj, kind=MatterKind.APPLICATION, label=obj.number, phone=citizen.phone,
+                    organization=department, officer=handled_by, service_item_id=item.pk,
+                    closed_at=finished_at)
 
-Call it inside the action that finishes the matter: the survey commits or rolls back with it, and
-the SMS leaves only after the commit.
+The survey commits or rolls back with that action, and the SMS leaves only after the commit.
 """
 
 import re
@@ -188,6 +188,21 @@ def open_survey_for_incident(incident) -> Survey | None:
         officer=officer,
         closed_at=incident.closed_at,
     ).execute()
+
+
+def open_survey_for_application(application) -> Survey | None:
+    """The survey of an application 办结 or 不予受理: the handling department answers for it, the
+    officer who finished it is its officer, and its service item is counted."""
+    return open_survey_for(
+        application,
+        kind=MatterKind.APPLICATION,
+        label=application.number,
+        phone=application.citizen.phone,
+        organization=application.department,
+        officer=application.handled_by,
+        service_item_id=application.item_id,
+        closed_at=application.completed_at,
+    )
 
 
 # --- answering -----------------------------------------------------------------------------------

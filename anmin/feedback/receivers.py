@@ -1,4 +1,4 @@
-"""The incident's side of the loop: a 110 incident that becomes 已反馈 opens its survey.
+"""Where surveys start: a 110 incident that becomes 已反馈, an application that is 办结 or 不予受理.
 
 Incidents become 已反馈 in dispatch.actions.refresh_incident_status (the last unit's feedback);
 a post_save receiver keeps dispatch unaware of feedback (apps depend downward only). It runs in
@@ -20,7 +20,26 @@ def incident_saved(sender, instance, created=False, update_fields=None, raw=Fals
     open_survey_for_incident(instance)
 
 
+def application_saved(sender, instance, created=False, update_fields=None, raw=False, **kwargs):
+    """services.actions.ProcessApplication saves the final status inside its action (with
+    update_fields); the survey opens in the same transaction, the SMS after the commit."""
+    from anmin.feedback.actions import open_survey_for_application
+    from anmin.services.models import FINAL_STATUSES
+
+    if raw or instance.status not in FINAL_STATUSES:
+        return
+    if update_fields is not None and "status" not in update_fields:
+        return
+    open_survey_for_application(instance)
+
+
 def connect() -> None:
+    from django.apps import apps
+
     from anmin.incidents.models import Incident
 
     post_save.connect(incident_saved, sender=Incident, dispatch_uid="feedback-incident-reported")
+    if apps.is_installed("anmin.services"):
+        from anmin.services.models import Application
+
+        post_save.connect(application_saved, sender=Application, dispatch_uid="feedback-application-finished")

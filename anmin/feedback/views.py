@@ -66,7 +66,9 @@ def survey_link(request, token):
         },
         status=status,
     )
-    response["Referrer-Policy"] = "no-referrer"  # the token must not leak to another site
+    # The token must not leak to another site; "no-referrer" would make the browser send Origin: null
+    # with the form, which the CSRF check refuses.
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
