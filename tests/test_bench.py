@@ -68,3 +68,18 @@ def test_it_takes_percentiles_by_nearest_rank():
 def test_it_never_prints_the_database_password():
     assert redact("postgres://anmin:s3cret@db:5432/anmin") == "postgres://anmin:***@db:5432/anmin"
     assert redact("sqlite:////tmp/x.sqlite3") == "sqlite:////tmp/x.sqlite3"
+
+
+def test_the_portal_bench_races_for_slots_without_over_booking():
+    buf = StringIO()
+    call_command("bench", "portal", "--json", "--concurrency", "4", "--requests", "20", stdout=buf)
+    result = json.loads(buf.getvalue())
+    assert result["bench"] == "portal"
+    assert result["params"]["clients"] == 4
+    verify = result["results"]["bookings"]["verify"]
+    assert verify["overbooked_seats"] == 0 and verify["counter_mismatches"] == 0
+    assert verify["rows"] == 20 == result["results"]["bookings"]["outcomes"]["booked"]  # 4 clients × 5 slots
+    reads = result["results"].get("status") or result["results"]["status (booking page instead)"]
+    assert reads["count"] == 20 and reads["errors"] == 0
+    assert {t["metric"].split(".")[0] for t in result["targets"]} >= {"bookings"}
+    assert "failure" not in result

@@ -108,9 +108,20 @@ def bench_deadlines(*, cases: int = 100_000, measures: int | None = None, databa
     return run(cases=cases, measures=measures, database_url=database_url)
 
 
+def bench_portal(
+    *, requests: int = 5000, concurrency: int = 100, database_url: str | None = None, workers: int = 1
+) -> Result:
+    """The citizen portal against a real `anmin serve`: `requests` public status queries from
+    `concurrency` clients, then the same clients racing for counter slots (zero over-bookings)."""
+    from anmin.bench.portal import run
+
+    return run(clients=concurrency, requests=requests, database_url=database_url, workers=workers)
+
+
 #: name → benchmark; the command passes only the options a benchmark's signature accepts.
 BENCHMARKS: dict[str, Callable[..., Result]] = {
     "dispatch": bench_dispatch,
     "api": bench_api,
     "deadlines": bench_deadlines,
+    "portal": bench_portal,
 }

@@ -71,7 +71,8 @@ class Command(BaseCommand):
     help = (
         "Benchmarks: `anmin bench dispatch` (警力推荐 ranking, 1,000 units × 10,000 incidents), "
         "`anmin bench api` (接警 API under 20 concurrent clients against a real `anmin serve`, and "
-        "create-to-board WebSocket latency) and `anmin bench deadlines` (办案时限 scan, 100,000 open cases). "
+        "create-to-board WebSocket latency), `anmin bench deadlines` (办案时限 scan, 100,000 open cases) and "
+        "`anmin bench portal` (public status queries and 100 clients racing for counter slots against `anmin serve`). "
         "Prints a table, or one JSON object with --json."
     )
 
