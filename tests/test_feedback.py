@@ -114,7 +114,9 @@ def test_a_reported_incident_opens_a_survey_and_sends_the_link(city, call_data, 
     page = Client().get(f"/s/{token}/")
     assert page.status_code == 200 and incident.number in page.content.decode()
     assert page["Referrer-Policy"] == "same-origin"
-    assert AuditEntry.objects.filter(action="feedback.open", object_id=str(s.pk)).exists()
+    # Part of the audited 反馈: the trail keeps one entry for it (dispatch's one-action-one-entry test).
+    assert not AuditEntry.objects.filter(action="feedback.open").exists()
+    assert AuditEntry.objects.filter(action="assignment.feedback").count() == 1
 
 
 def test_reopened_and_reported_again_keeps_one_survey(city, call_data):
@@ -142,6 +144,7 @@ def test_open_survey_for_an_application_is_idempotent(city):
     )
     again = open_survey_for(thing, label="BJ20250101", phone="13700000001", organization=city.station_a2)
     assert first.pk == again.pk and first.kind == MatterKind.APPLICATION and first.service_item_id == 7
+    assert AuditEntry.objects.filter(action="feedback.open", object_id=str(first.pk)).count() == 1
     assert open_survey_for(matter(city.station_a2), label="x", phone="", organization=city.station_a2) is None
 
 

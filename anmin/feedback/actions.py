@@ -66,7 +66,12 @@ def mobile_or_none(phone: str) -> str | None:
 class OpenSurvey(Action):
     """发起回访: one survey per closed matter. A mobile number gets the link by SMS (after the
     commit); a landline gets no SMS and waits in the staff callback queue. A matter that already
-    has a survey (an incident reopened and reported again) keeps the first one."""
+    has a survey (an incident reopened and reported again) keeps the first one.
+
+    audit=False when the survey opens as part of another action (the 反馈 that closed the incident,
+    the 办结 of an application): that action's entry is the trail's record of the step — the trail
+    keeps one entry per action — and the survey row itself says when it opened and whether the SMS
+    went out."""
 
     def __init__(
         self,
@@ -80,7 +85,9 @@ class OpenSurvey(Action):
         service_item_id: int | None = None,
         closed_at: datetime | None = None,
         now: datetime | None = None,
+        audit: bool = True,
     ):
+        self.audit = audit
         self.matter = matter
         self.kind = kind
         self.label = label
@@ -123,12 +130,13 @@ class OpenSurvey(Action):
             sms_sent_at=self.now if mobile else None,
         )
         survey.token = token
-        append_audit(
-            actor=None,
-            action="feedback.open",
-            obj=survey,
-            data={"matter": survey.matter_label, "kind": self.kind, "sms": bool(mobile)},
-        )
+        if self.audit:
+            append_audit(
+                actor=None,
+                action="feedback.open",
+                obj=survey,
+                data={"matter": survey.matter_label, "kind": self.kind, "sms": bool(mobile)},
+            )
         if mobile:
             text = _("【安民】您反映的%(kind)s（%(label)s）已办结。请对办理情况作出评价：%(url)s（30 天内有效）") % {
                 "kind": survey.get_kind_display(),
@@ -153,6 +161,7 @@ def open_survey_for(
     officer=None,
     service_item_id: int | None = None,
     closed_at: datetime | None = None,
+    audit: bool = True,
 ) -> Survey | None:
     """Open the survey of a finished matter (an application 办结 or 不予受理…); None when there is no
     number to reach the citizen on. Meant to be called inside the finishing action."""
@@ -167,6 +176,7 @@ def open_survey_for(
         officer=officer,
         service_item_id=service_item_id,
         closed_at=closed_at,
+        audit=audit,
     ).execute()
 
 
@@ -187,6 +197,7 @@ def open_survey_for_incident(incident) -> Survey | None:
         organization=incident.station,
         officer=officer,
         closed_at=incident.closed_at,
+        audit=False,  # part of the audited 反馈 (assignment.feedback)
     ).execute()
 
 
@@ -202,6 +213,7 @@ def open_survey_for_application(application) -> Survey | None:
         officer=application.handled_by,
         service_item_id=application.item_id,
         closed_at=application.completed_at,
+        audit=False,  # part of the audited services.complete / services.reject
     )
 
 
