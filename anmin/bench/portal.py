@@ -28,6 +28,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -297,6 +298,13 @@ async def race_bookings(base: str, seeded: dict, *, clients: int) -> dict[str, A
 # ------------------------------------------------------------------ entry point
 
 
+def in_own_loop(make_coroutine):
+    """asyncio.run() on a thread of its own: the caller may already run an event loop (a test
+    session with Playwright's sync API does), where asyncio.run() refuses to start."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
 def run(
     *,
     clients: int = 100,
@@ -327,10 +335,10 @@ def run(
         log_path = var_dir / "serve.log"
         server = start_server(env, var_dir, port, log_path, workers=workers)
         base = f"http://127.0.0.1:{port}"
-        reads = asyncio.run(
-            measure_reads(base, seeded, requests=requests, clients=clients, cookie=seeded["sessions"][0])
+        reads = in_own_loop(
+            lambda: measure_reads(base, seeded, requests=requests, clients=clients, cookie=seeded["sessions"][0])
         )
-        bookings = asyncio.run(race_bookings(base, seeded, clients=clients))
+        bookings = in_own_loop(lambda: race_bookings(base, seeded, clients=clients))
         stop_server(server)
         server = None
         counts = _python(
