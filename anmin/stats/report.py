@@ -10,7 +10,7 @@ incident counts for the station whose jurisdiction it fell in.
 """
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
@@ -209,6 +209,10 @@ def parse_query(data, user) -> Query:
         raise ActionError(
             _("案件按办案单位统计，不能按网格分组或筛选"), field="group_by" if group_by == "grid" else "grid"
         )
+    if metric.numerator in ("arrived", "on_time", "arrival_micros") and (query.grid or group_by == "grid"):
+        # The grid rollups count incidents only; arrivals are kept per station.
+        field = "group_by" if group_by == "grid" else "grid"
+        raise ActionError(_("到场指标按派出所统计，不能按网格分组或筛选"), field=field)
     if metric.family == "cell" and group_by in ("category", "grid"):
         raise ActionError(_("零发案网格占比可按单位或警情类别分组"), field="group_by")
     if (query.grid or group_by == "grid") and (query.category or query.group or metric.serious_only):
@@ -474,8 +478,9 @@ def _cell_sums(query: Query, period: Period, scope: str, tree: Tree) -> dict[str
         bucket["n"] += n
         bucket["cells"] += 1
         bucket["hit" if n else "zero"] += 1
-    if by == "class" and query.metric.family == "cell" and not query.klass:
-        # One row per class: a cell is "zero" for a class if it had no incident of that class.
+    if by == "class" and not query.klass:
+        # One row per class: a cell's incidents of that class, and for the 零发案 share a cell is
+        # "zero" for a class if it had no incident of that class.
         out = defaultdict(lambda: {"n": 0, "hit": 0, "cells": 0, "zero": 0})
         per_class: dict[tuple[str, str], int] = defaultdict(int)
         for qs in parts:
@@ -606,6 +611,11 @@ def run(query: Query, user, *, rank: bool = False) -> Report:
     ]
     total_current = _total(current)
     total_previous = _total(previous)
+    if metric.family == "cell" and query.group_by == "class":
+        # Rows count (cell, class) pairs; the total counts cells, as its drill-down does.
+        overall = replace(query, group_by="")
+        total_current = _sums(overall, query.period, user, tree).get("total", {})
+        total_previous = _sums(overall, base_period, user, tree).get("total", {}) if base_period else {}
     total = _row(metric, "total", _("合计"), total_current, total_previous, base_period is not None)
     if query.group_by in ("category", "grid", *SURVEY_ONLY_GROUPS):
         rows.sort(key=lambda r: (-(r.value or 0), r.key))
@@ -777,6 +787,8 @@ def _group_filter(qs, org_field: str, query: Query, key: str, tree: Tree, scope:
     by = query.group_by
     if key == "total" or not by:
         return qs
+    if by in ("class", "category") and key == "none":
+        return qs.filter(category__isnull=True)  # 未分类 (cases registered without a category)
     if by == "class":
         return qs.filter(category__klass=key)
     if by == "category":
