@@ -70,6 +70,38 @@ def test_it_never_prints_the_database_password():
     assert redact("sqlite:////tmp/x.sqlite3") == "sqlite:////tmp/x.sqlite3"
 
 
+def test_it_answers_the_yoy_question_like_duckdb_on_a_small_city():
+    buf = StringIO()
+    call_command("bench", "stats", "--json", "--incidents", "20000", stdout=buf)
+    result = json.loads(buf.getvalue())
+    assert result["bench"] == "stats"
+    assert result["params"]["incidents"] == 20000
+    assert result["params"]["database"] == "temporary SQLite (WAL)"
+    summary = result["results"]["summary"]
+    assert summary["equal"] is True
+    assert summary["differing_cells"] == 0
+    for key in ("engine_s", "engine_cold_s", "duckdb_s", "ratio", "rollup_build_s", "generate_s"):
+        assert summary[key] > 0, key
+    assert summary["incidents_2025"] + summary["incidents_2024"] > 0
+    assert result["results"]["data"]["incidents"] == 20000
+    engine = result["results"]["engine"]
+    assert (engine["rows"], engine["cols"]) == (100, 8)
+    assert engine["queries"] <= 6  # one GROUP BY per period, not one per class
+    assert result["results"]["engine_8_reports"]["equal_to_crosstab"] is True
+    duckdb = result["results"]["duckdb"]
+    assert duckdb["equal"] is True
+    assert duckdb["cells_compared"] == 800
+    importer = result["results"]["importer"]
+    assert "skipped" in importer or (importer["imported"] == importer["rows"] and importer["rollups_follow"])
+    assert [t["metric"] for t in result["targets"]] == ["summary.engine_s", "summary.engine_cold_s", "summary.equal"]
+    assert result["targets"][2]["met"] is True
+
+
+def test_it_rejects_a_database_it_cannot_bulk_load():
+    with pytest.raises(CommandError, match="PostgreSQL or SQLite"):
+        call_command("bench", "stats", "--database-url", "mysql://u@localhost/x", "--incidents", "10")
+
+
 def test_the_portal_bench_races_for_slots_without_over_booking():
     buf = StringIO()
     call_command("bench", "portal", "--json", "--concurrency", "4", "--requests", "20", stdout=buf)

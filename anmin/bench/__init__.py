@@ -5,7 +5,9 @@ Each benchmark is a callable in `BENCHMARKS` taking keyword options and returnin
     {"bench": NAME, "machine": {...}, "params": {...}, "results": {SECTION: {metric: value}},
      "targets": [{"name", "metric", "op", "target", "value", "met"}], "targets_met": bool}
 
-so the same result prints as a table for a person or as one JSON object for CI and the record.
+so the same result prints as a table for a person or as one JSON object for CI and the record. A
+result may also hold "failure" (a message) when the run found something wrong rather than slow, e.g.
+two answers that must be equal are not: the command prints the result, then fails with it.
 The benchmark modules are imported only when run: `anmin.bench` itself needs no Django models,
 and `bench api` never touches the current database.
 """
@@ -108,6 +110,14 @@ def bench_deadlines(*, cases: int = 100_000, measures: int | None = None, databa
     return run(cases=cases, measures=measures, database_url=database_url)
 
 
+def bench_stats(*, incidents: int | None = None, database_url: str | None = None) -> Result:
+    """战果统计 同比 report (station × class, 2025 vs 2024) over five years of `incidents` incidents
+    (default 10 M on PostgreSQL, 1 M on SQLite), against DuckDB on the raw rows."""
+    from anmin.bench.stats import run
+
+    return run(incidents=incidents, database_url=database_url)
+
+
 def bench_portal(
     *, requests: int = 5000, concurrency: int = 100, database_url: str | None = None, workers: int = 1
 ) -> Result:
@@ -123,5 +133,6 @@ BENCHMARKS: dict[str, Callable[..., Result]] = {
     "dispatch": bench_dispatch,
     "api": bench_api,
     "deadlines": bench_deadlines,
+    "stats": bench_stats,
     "portal": bench_portal,
 }

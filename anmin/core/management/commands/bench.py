@@ -72,6 +72,7 @@ class Command(BaseCommand):
         "Benchmarks: `anmin bench dispatch` (警力推荐 ranking, 1,000 units × 10,000 incidents), "
         "`anmin bench api` (接警 API under 20 concurrent clients against a real `anmin serve`, and "
         "create-to-board WebSocket latency), `anmin bench deadlines` (办案时限 scan, 100,000 open cases) and "
+        "`anmin bench stats` (同比 report by station × class over five years of incidents, against DuckDB); "
         "`anmin bench portal` (public status queries and 100 clients racing for counter slots against `anmin serve`). "
         "Prints a table, or one JSON object with --json."
     )
@@ -81,7 +82,12 @@ class Command(BaseCommand):
         parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
         dispatch = parser.add_argument_group("bench dispatch")
         dispatch.add_argument("--units", type=positive_int, help="units to rank (default 1000)")
-        dispatch.add_argument("--incidents", type=positive_int, help="incidents to rank for (default 10000)")
+        dispatch.add_argument(
+            "--incidents",
+            type=positive_int,
+            help="dispatch: incidents to rank for (default 10000); "
+            "stats: incidents to generate (default 10,000,000 on PostgreSQL, 1,000,000 on SQLite)",
+        )
         api = parser.add_argument_group("bench api")
         api.add_argument("--requests", type=positive_int, help="measured create requests (default 2000)")
         api.add_argument("--concurrency", type=positive_int, help="concurrent clients (default 20)")
@@ -90,8 +96,9 @@ class Command(BaseCommand):
         api.add_argument("--redis-url", help="Redis for the channel layer (needed with --workers > 1)")
         api.add_argument(
             "--database-url",
-            help="benchmark against this database instead of a temporary SQLite file; "
-            "it gets the demo city if empty and keeps the incidents the benchmark creates",
+            help="benchmark against this database instead of a temporary SQLite file. api: it gets the demo "
+            "city if empty and keeps the incidents the benchmark creates; deadlines, stats: only a database "
+            "without real records, whose benchmark rows are written afresh",
         )
         deadlines = parser.add_argument_group("bench deadlines")
         deadlines.add_argument("--cases", type=positive_int, help="open cases (default 100000)")
@@ -118,6 +125,9 @@ class Command(BaseCommand):
             self.stdout.write(_dumps(result))
         else:
             self.stdout.write(render_table(result))
+        if result.get("failure"):
+            # Printed first: the numbers say what was measured, the failure says what was wrong.
+            raise CommandError(f"bench {name} failed: {result['failure']}")
 
 
 def _dumps(result: Result) -> str:
