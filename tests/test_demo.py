@@ -333,3 +333,21 @@ def test_the_archive_feeds_the_statistics_but_not_the_inspection():
     result = report.run(query, leader)
     assert result.total.value == report.records(query, leader).count() > 0
     assert incidents_without_case(leader, now).count() == before  # handled in the old system
+
+
+def test_the_demo_portal_has_departments_offices_slots_and_exam_sessions():
+    import importlib
+
+    from django.apps import apps as django_apps
+
+    from anmin.bookings.models import ExamSession, Office, Slot
+    from anmin.demo.portal import build_demo_portal
+    from anmin.services.models import ServiceItem
+
+    if not ServiceItem.objects.exists():  # a transactional test before this one flushed the seed
+        importlib.import_module("anmin.services.migrations.0002_seed_catalogue").load(django_apps, None)
+    assert "考试场次" in build_demo_portal()
+    assert Office.objects.count() == 2
+    assert Slot.objects.count() >= 2 * 9 * 16  # two weeks of working days, 09:00–17:00 every 30 minutes
+    assert ExamSession.objects.filter(status="open").count() == 4
+    assert not ServiceItem.objects.filter(department__isnull=True).exists()

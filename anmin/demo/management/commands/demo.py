@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from anmin.demo.builder import build_archive, build_demo_city, demo_logins
 from anmin.demo.cases import build_demo_cases
+from anmin.demo.portal import build_demo_portal
 from anmin.library.seed import seed_library
 from anmin.org.models import Organization
 from anmin.supervision.clocks import backfill
@@ -76,6 +77,7 @@ class Command(BaseCommand):
                 clocks = backfill()  # demo cases are imported history: start the clocks their state calls for
                 result = scan(timezone.now())
                 self.stdout.write(f"  办案时限：{clocks} 个时钟（临期 {result.due_soon}，超期 {result.overdue}）")
+                self.stdout.write(f"  {build_demo_portal()}")
                 created, _skipped = seed_library()
                 self.stdout.write(f"  典型案例：{created} 篇")
             self.stdout.write(
