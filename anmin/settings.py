@@ -187,6 +187,8 @@ INSPECTION_IDLE_DAYS = envint("INSPECTION_IDLE_DAYS", 30, minimum=1)
 SMS_BACKEND = envstr("SMS_BACKEND", "anmin.citizens.sms.LogBackend")
 SMS_PER_PHONE_HOUR = envint("SMS_PER_PHONE_HOUR", 5, minimum=1)
 SMS_PER_IP_HOUR = envint("SMS_PER_IP_HOUR", 20, minimum=1)
+# The address citizens reach the portal at, for links sent by SMS (surveys).
+PORTAL_BASE_URL = envstr("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)
