@@ -91,6 +91,8 @@ def test_it_answers_the_yoy_question_like_duckdb_on_a_small_city():
     duckdb = result["results"]["duckdb"]
     assert duckdb["equal"] is True
     assert duckdb["cells_compared"] == 800
+    assert duckdb["timezone_warm_s"] > 0
+    assert duckdb["ranges_warm_s"] > 0
     importer = result["results"]["importer"]
     assert "skipped" in importer or (importer["imported"] == importer["rows"] and importer["rollups_follow"])
     assert [t["metric"] for t in result["targets"]] == ["summary.engine_s", "summary.engine_cold_s", "summary.equal"]
@@ -115,3 +117,16 @@ def test_the_portal_bench_races_for_slots_without_over_booking():
     assert reads["count"] == 20 and reads["errors"] == 0
     assert {t["metric"].split(".")[0] for t in result["targets"]} >= {"bookings"}
     assert "failure" not in result
+
+
+def test_it_prints_the_numbers_then_fails_when_a_bench_found_something_wrong(monkeypatch):
+    from anmin import bench
+
+    def broken(**kwargs):
+        return {"bench": "broken", "machine": {}, "params": {}, "results": {}, "targets": [], "failure": "2 ≠ 3"}
+
+    monkeypatch.setitem(bench.BENCHMARKS, "broken", broken)
+    buf = StringIO()
+    with pytest.raises(CommandError, match="bench broken failed: 2 ≠ 3"):
+        call_command("bench", "broken", "--json", stdout=buf)
+    assert json.loads(buf.getvalue())["failure"] == "2 ≠ 3"
