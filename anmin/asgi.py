@@ -1,4 +1,4 @@
-"""ASGI entry point: HTTP through Django, WebSockets (live board, phone page) through Channels."""
+"""ASGI entry point: HTTP through Django (on a thread pool), WebSockets (live board, phone page) through Channels."""
 
 import asyncio
 import os
@@ -18,22 +18,26 @@ from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 
 from anmin.core.events import remember_loop  # noqa: E402
+from anmin.core.http import ThreadPoolDjango  # noqa: E402
 from anmin.dispatch.routing import websocket_urlpatterns  # noqa: E402
 
+# Ordinary HTTP requests go through Django's WSGI handler on a fixed pool of threads, one hand-off
+# from the event loop per request (see anmin.core.http for why not Django's ASGI path).
 # Static assets (htmx, Leaflet, our CSS/JS) come from the app directories through Django's
-# staticfiles handler, outside the middleware stack: intranet deployments have no CDN, and no
-# sync-only middleware sits in front of every API request (each one cost two thread hops).
+# staticfiles handler: intranet deployments have no CDN.
 static_prefix = "/" + settings.STATIC_URL.lstrip("/")
 static_app = ASGIStaticFilesHandler(django_asgi_app)
+django_http_app = ThreadPoolDjango(WSGIHandler(), threads=settings.SERVE_THREADS)
 
 
 async def http(scope, receive, send):
     if scope["path"].startswith(static_prefix):
         await static_app(scope, receive, send)
     else:
-        await django_asgi_app(scope, receive, send)
+        await django_http_app(scope, receive, send)
 
 
 router = ProtocolTypeRouter(

@@ -4,8 +4,10 @@
 (suburban cells around 37.551, 115.579). The outsider is an officer of B1.
 """
 
+import asyncio
 import importlib
 import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import pytest
@@ -208,3 +210,42 @@ def portal_client(citizen) -> Client:
     session[SESSION_KEY] = citizen.pk
     session.save()
     return client
+
+
+def http_scope(path="/x/", method="GET", headers=(), query=b""):
+    """An ASGI HTTP scope as uvicorn builds it, from a client at 10.1.2.3."""
+    return {
+        "type": "http",
+        "method": method,
+        "path": path,
+        "root_path": "",
+        "query_string": query,
+        "headers": [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+        "server": ("127.0.0.1", 8000),
+        "client": ("10.1.2.3", 50000),
+        "scheme": "http",
+        "http_version": "1.1",
+    }
+
+
+def asgi_call(app, scope, body_chunks=(b"",), send_fails_after=None):
+    """Run one request through the ASGI `app` in an event loop of its own; the messages it sent."""
+    incoming = [
+        {"type": "http.request", "body": c, "more_body": i < len(body_chunks) - 1} for i, c in enumerate(body_chunks)
+    ]
+    sent = []
+
+    async def receive():
+        if incoming:
+            return incoming.pop(0)
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        if send_fails_after is not None and len(sent) >= send_fails_after:
+            raise OSError("client went away")
+        sent.append(message)
+
+    # In a thread of its own: the session's Playwright keeps an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        runner.submit(asyncio.run, app(scope, receive, send)).result()
+    return sent

@@ -22,7 +22,16 @@ def test_several_workers_need_redis(settings):
         call_command("serve", "--workers", "2")
 
 
-@pytest.mark.parametrize(("name", "value"), [("DEBUG", "maybe"), ("GRID_RESOLUTION", "x"), ("TILE_COORDS", "bd09")])
+@pytest.mark.parametrize("threads", ["0", "257"])
+def test_serve_rejects_a_thread_count_out_of_range(threads):
+    with pytest.raises(CommandError, match="--threads must be between 1 and 256"):
+        call_command("serve", "--threads", threads)
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("DEBUG", "maybe"), ("GRID_RESOLUTION", "x"), ("TILE_COORDS", "bd09"), ("SERVE_THREADS", "0")],
+)
 def test_a_bad_environment_variable_is_a_one_line_error(name, value):
     import os
     import subprocess

@@ -37,7 +37,7 @@ def publish(groups: set[str] | list[str], message: dict) -> None:
     views, so an event never carries data a console's user may not see.
 
     Inside the server the notices are handed to its event loop without waiting: the request
-    thread (which serves every sync view in turn) goes straight on to the next request. Outside
+    thread (one of the server's pool) goes straight on to the next request. Outside
     it (commands, tests) they are sent synchronously.
     """
     groups = sorted(set(groups))

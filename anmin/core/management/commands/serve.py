@@ -16,8 +16,14 @@ class Command(BaseCommand):
             default=1,
             help="worker processes; more than one needs REDIS_URL so all workers share the live channel",
         )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=None,
+            help=f"request threads per worker (default SERVE_THREADS, now {settings.SERVE_THREADS})",
+        )
 
-    def handle(self, *args, host, port, workers, **options):
+    def handle(self, *args, host, port, workers, threads, **options):
         import uvicorn
 
         if not (settings.DEBUG or settings.SECRET_KEY_FROM_ENV):
@@ -28,6 +34,13 @@ class Command(BaseCommand):
             raise CommandError("--workers must be at least 1")
         if workers > 1 and not settings.REDIS_URL:
             raise CommandError("--workers > 1 needs REDIS_URL: the in-memory channel layer lives in one process")
+        if threads is not None:
+            if not 0 < threads <= 256:
+                raise CommandError(f"--threads must be between 1 and 256, got {threads}")
+            # Read by anmin.asgi: in this process through settings, in worker processes through
+            # the environment they inherit.
+            settings.SERVE_THREADS = threads
+            os.environ["SERVE_THREADS"] = str(threads)
         self.stdout.write(f"Anmin serving on http://{host}:{port}/ (Ctrl+C to stop)")
         uvicorn.run(
             "anmin.asgi:application",
