@@ -158,6 +158,10 @@ else:
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": CHANNEL_CAPACITY}}
     }
+# The cache holds rate-limit counters (the public progress query's misses): with Redis all
+# worker processes count together; without it each process counts on its own.
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "anmin.core.cache.SharedRedisCache", "LOCATION": REDIS_URL}}
 
 # --- Anmin ------------------------------------------------------------------------------------
 TILE_URL = envstr("TILE_URL", "")  # e.g. http://tiles.intranet/{z}/{x}/{y}.png; empty = plain background

@@ -116,3 +116,27 @@ def test_a_client_that_leaves_before_its_body_arrives_costs_nothing():
     app = Recorder()
     sent = call(ThreadPoolDjango(app, threads=1), scope(method="POST"), body_chunks=())
     assert sent == [] and app.environ is None
+
+
+def test_the_redis_cache_keeps_one_client_for_all_requests_and_threads():
+    """With REDIS_URL the cache (rate-limit counters) is shared by every worker process; Django
+    makes a cache object per request context, and each must not open a connection pool of its own."""
+    redis = pytest.importorskip("redis")
+
+    from anmin.core.cache import SharedRedisCache
+
+    url = "redis://127.0.0.1:6379/15"
+    try:
+        redis.Redis.from_url(url).ping()
+    except redis.ConnectionError:
+        pytest.skip("no Redis on 127.0.0.1:6379")
+    caches = [SharedRedisCache(url, {}) for _ in range(2)]
+    other_thread = []
+    worker = threading.Thread(target=lambda: other_thread.append(SharedRedisCache(url, {})._cache))
+    worker.start()
+    worker.join()
+    assert caches[0]._cache is caches[1]._cache is other_thread[0]
+    caches[0].set("anmin-test-miss", 1, 5)
+    caches[1].incr("anmin-test-miss")
+    assert caches[0].get("anmin-test-miss") == 2
+    caches[0].delete("anmin-test-miss")

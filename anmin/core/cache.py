@@ -9,6 +9,9 @@ import time
 from collections.abc import Callable, Hashable
 from typing import Any
 
+from django.core.cache.backends.redis import RedisCache
+from django.utils.functional import cached_property
+
 _registry: list["TtlCache"] = []
 
 
@@ -40,3 +43,25 @@ class TtlCache:
 def clear_all() -> None:
     for cache in _registry:
         cache.clear()
+
+
+class SharedRedisCache(RedisCache):
+    """Django's Redis cache backend with one client (and connection pool) per process.
+
+    Django keeps cache objects per context, not per thread, and the server runs every request in
+    a fresh copy of the context (anmin.asgi), so the stock backend built a new connection pool,
+    and a new connection with its handshake, for every request: 3.7 ms of the public progress
+    query's 6 ms. The redis-py pool is thread-safe, so one per process serves all threads.
+    """
+
+    _clients: dict[tuple, Any] = {}
+    _clients_lock = threading.Lock()
+
+    @cached_property
+    def _cache(self):
+        key = (tuple(self._servers), repr(sorted(self._options.items())))
+        with self._clients_lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._clients[key] = self._class(self._servers, **self._options)
+        return client
