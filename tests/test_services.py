@@ -2,6 +2,7 @@
 scoping (citizen, department, other station), bad input, the public progress query and the API."""
 
 import importlib
+import json
 from datetime import datetime
 
 import pytest
@@ -24,8 +25,9 @@ from anmin.services.models import (
     Notice,
     ServiceItem,
 )
+from anmin.services.progress import lookup
 from anmin.supervision.calendar import LEGAL_TZ
-from tests.conftest import portal_client
+from tests.conftest import asgi_call, http_scope, portal_client
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -476,16 +478,51 @@ def test_an_address_that_keeps_missing_is_stopped(wfz, citizen):
     assert other.status_code == 200
 
 
-def test_the_public_api_is_two_queries_without_auth(wfz, citizen, city, django_assert_num_queries):
+def test_the_public_api_is_one_query_without_auth(wfz, citizen, city, django_assert_num_queries):
     app = submit(citizen, wfz)
     ProcessApplication(by=city.station_officer, application=app, step="accept").execute()
+    app.refresh_from_db()
     client = Client()
-    with django_assert_num_queries(2):
+    with django_assert_num_queries(1):
         response = client.get("/api/v1/services/status", {"number": app.number, "phone_last4": "5678"})
     body = response.json()
     assert response.status_code == 200
     assert body["status"] == "accepted" and [s["step"] for s in body["steps"]] == ["submit", "accept"]
     assert set(body) == {"number", "item", "status", "status_label", "due_at", "steps"}
+    assert body["item"] == wfz.name
+    # Datetimes come back time-zone aware and equal to the stored ones, on either database (the
+    # JSON keeps milliseconds).
+    result = lookup(app.number, "5678")
+    assert result.due_at == app.due_at and result.due_at.tzinfo is not None
+    assert [at for _kind, _label, at in result.steps] == [e.at for e in app.events.order_by("at", "id")]
+    assert datetime.fromisoformat(body["due_at"]) == app.due_at.replace(
+        microsecond=app.due_at.microsecond // 1000 * 1000
+    )
+
+
+def test_the_server_answers_the_public_query_from_its_thread_pool(transactional_db, wfz, citizen, settings):
+    """anmin.asgi end to end, as `anmin serve` runs it: ASGI in, Django on a pool thread with its
+    own database connection, the committed application found, a bad pair refused."""
+    from anmin.asgi import application
+
+    def asgi_get(path, query):
+        return asgi_call(application, http_scope(path, query=query.encode()))
+
+    settings.ALLOWED_HOSTS = ["*"]
+    app = submit(citizen, wfz)
+    sent = asgi_get("/api/v1/services/status", f"number={app.number}&phone_last4=5678")
+    assert sent[0]["status"] == 200
+    assert json.loads(sent[1]["body"])["number"] == app.number
+    assert asgi_get("/api/v1/services/status", f"number={app.number}&phone_last4=0000")[0]["status"] == 404
+    bad = asgi_get("/api/v1/services/status", "number=" + "9" * 40 + "&phone_last4=5678")
+    assert bad[0]["status"] == 422 and b"number" in bad[1]["body"]
+
+
+def test_the_public_answer_survives_an_application_without_steps(wfz, citizen):
+    app = submit(citizen, wfz)
+    app.events.all().delete()
+    result = lookup(app.number, "5678")
+    assert result.status == "submitted" and result.steps == [] and result.item == wfz.name
 
 
 # --- API ------------------------------------------------------------------------------------------
