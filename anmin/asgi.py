@@ -1,6 +1,7 @@
 """ASGI entry point: HTTP through Django (on a thread pool), WebSockets (live board, phone page) through Channels."""
 
 import asyncio
+import gc
 import os
 
 from django.core.asgi import get_asgi_application
@@ -19,6 +20,7 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
+from django.urls import get_resolver  # noqa: E402
 
 from anmin.core.events import remember_loop  # noqa: E402
 from anmin.core.http import ThreadPoolDjango  # noqa: E402
@@ -46,6 +48,14 @@ router = ProtocolTypeRouter(
         "websocket": AllowedHostsOriginValidator(AuthMiddlewareStack(URLRouter(websocket_urlpatterns))),
     }
 )
+
+
+# Everything loaded by now (Django, the apps, the URL patterns with django-ninja's schemas) lives
+# as long as the process. Frozen, it is out of the garbage collector's sight: a full collection
+# no longer walks its ~150,000 objects, which held requests up to 90–160 ms (the status
+# query's p99 at 500/s; 7–9 ms frozen). The URL conf is loaded here so that it is frozen too.
+get_resolver().url_patterns  # noqa: B018
+gc.freeze()
 
 
 async def application(scope, receive, send):
