@@ -114,9 +114,20 @@ def test_the_portal_bench_races_for_slots_without_over_booking():
     assert verify["overbooked_seats"] == 0 and verify["counter_mismatches"] == 0
     assert verify["rows"] == 20 == result["results"]["bookings"]["outcomes"]["booked"]  # 4 clients × 5 slots
     reads = result["results"].get("status") or result["results"]["status (booking page instead)"]
-    assert reads["count"] == 20 and reads["errors"] == 0
-    assert {t["metric"].split(".")[0] for t in result["targets"]} >= {"bookings"}
+    for run in ("closed_loop", "paced"):
+        assert reads[run]["count"] == 20 and reads[run]["errors"] == 0
+        assert reads[run]["statuses"] == {"200": 20}
+        assert reads[run]["server_cpu_ms_per_request"] > 0
+    assert reads["paced"]["offered_per_s"] == result["params"]["rate"] == 500
+    assert result["params"]["redis"] is None
+    metrics = {t["metric"] for t in result["targets"]}
+    assert {"status.closed_loop.throughput_per_s", "status.paced.p99_ms", "bookings.verify.overbooked_seats"} <= metrics
     assert "failure" not in result
+
+
+def test_the_portal_bench_needs_redis_for_more_than_one_worker():
+    with pytest.raises(CommandError, match="--redis-url"):
+        call_command("bench", "portal", "--workers", "2", "--requests", "10")
 
 
 def test_it_prints_the_numbers_then_fails_when_a_bench_found_something_wrong(monkeypatch):

@@ -119,13 +119,27 @@ def bench_stats(*, incidents: int | None = None, database_url: str | None = None
 
 
 def bench_portal(
-    *, requests: int = 5000, concurrency: int = 100, database_url: str | None = None, workers: int = 1
+    *,
+    requests: int = 5000,
+    concurrency: int = 100,
+    rate: int = 500,
+    database_url: str | None = None,
+    workers: int = 1,
+    redis_url: str | None = None,
 ) -> Result:
     """The citizen portal against a real `anmin serve`: `requests` public status queries from
-    `concurrency` clients, then the same clients racing for counter slots (zero over-bookings)."""
+    `concurrency` clients, closed loop and paced at `rate` per second, then the same clients
+    racing for counter slots (zero over-bookings)."""
     from anmin.bench.portal import run
 
-    return run(clients=concurrency, requests=requests, database_url=database_url, workers=workers)
+    return run(
+        clients=concurrency,
+        requests=requests,
+        rate=rate,
+        database_url=database_url,
+        workers=workers,
+        redis_url=redis_url,
+    )
 
 
 #: name → benchmark; the command passes only the options a benchmark's signature accepts.

@@ -4,8 +4,12 @@ What is measured and why:
 
 * **status** — the public progress query `GET /api/v1/services/status?number=…&phone_last4=…`
   (no sign-in: the receipt's 办件编号 and the phone's last four digits) from `clients` concurrent
-  clients (default 100), closed loop, over `requests` queries on seeded applications. Targets:
-  ≥ 500 queries/s and p99 ≤ 100 ms on a 2-core machine, every answer 200. If the services app or
+  clients (default 100), `requests` queries on seeded applications, twice: closed loop (each
+  client asks again as soon as it is answered: the server's capacity) and paced at `rate` queries
+  per second (default 500: the latency at that load, from each query's planned moment). Targets
+  on a 2-core machine: ≥ 500 queries/s closed loop, p99 ≤ 100 ms paced, every answer 200. (A
+  closed loop of 100 clients cannot show both: its latency is 100 ÷ throughput by construction.)
+  Each run also reports the CPU the server's processes spent per query. If the services app or
   its endpoint is missing, the section says "status endpoint not available" and the portal's own
   booking page (`GET /portal/bookings/offices/<id>/`, signed in) is measured instead.
 * **bookings** — every client, signed in as a citizen of its own, posts the booking form for each
@@ -21,6 +25,7 @@ so on a small machine they compete with it for CPU: the numbers are a floor.
 
 import asyncio
 import json
+import os
 import random
 import re
 import shutil
@@ -189,16 +194,29 @@ def _python(code: str, *, env: dict[str, str], cwd: Path, what: str) -> Any:
 # ------------------------------------------------------------------ load
 
 
-async def timed_gets(client: aiohttp.ClientSession, urls: list[str], concurrency: int) -> tuple[list, dict, float]:
-    """GET every url with `concurrency` workers; (latencies in s, status counts, wall time)."""
-    queue = list(reversed(urls))
+async def timed_gets(
+    client: aiohttp.ClientSession, urls: list[str], concurrency: int, rate: float | None = None
+) -> tuple[list, dict, float]:
+    """GET every url with `concurrency` clients; (latencies in s, status counts, wall time).
+
+    Closed loop by default: each client sends its next request when the last is answered, which
+    measures capacity. With `rate`, request n is due at start + n / rate whatever came before, and
+    its latency runs from that planned moment, so a server that falls behind shows its queue in
+    the percentiles instead of slowing the clients down (no coordinated omission)."""
+    pending = iter(enumerate(urls))
     latencies: list[float] = []
     statuses: dict[str, int] = {}
+    start = time.perf_counter()
 
     async def worker() -> None:
-        while queue:
-            url = queue.pop()
-            sent = time.perf_counter()
+        for n, url in pending:  # one shared iterator: the clients take the next request in turn
+            if rate:
+                sent = start + n / rate
+                delay = sent - time.perf_counter()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+            else:
+                sent = time.perf_counter()
             try:
                 async with client.get(url, allow_redirects=False) as response:
                     await response.read()
@@ -208,12 +226,59 @@ async def timed_gets(client: aiohttp.ClientSession, urls: list[str], concurrency
             latencies.append(time.perf_counter() - sent)
             statuses[key] = statuses.get(key, 0) + 1
 
-    start = time.perf_counter()
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     return latencies, statuses, time.perf_counter() - start
 
 
-async def measure_reads(base: str, seeded: dict, *, requests: int, clients: int, cookie: str) -> dict[str, Any]:
+def cpu_seconds(pid: int) -> float | None:
+    """User + system CPU time of a process and all its descendants (Linux /proc), else None."""
+    try:
+        tick = os.sysconf("SC_CLK_TCK")
+        total = 0.0
+        todo = [pid]
+        while todo:
+            current = todo.pop()
+            with open(f"/proc/{current}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / tick  # utime, stime
+            for task in os.listdir(f"/proc/{current}/task"):
+                with open(f"/proc/{current}/task/{task}/children") as f:
+                    todo.extend(int(c) for c in f.read().split())
+        return total
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+class CpuMeter:
+    """CPU spent by the server (its process tree) and by this load-generating process."""
+
+    def __init__(self, server_pid: int | None):
+        self.server_pid = server_pid
+        self.server = cpu_seconds(server_pid) if server_pid else None
+        self.client = time.process_time()
+
+    def per_request_ms(self, requests: int) -> dict[str, float | None]:
+        server = cpu_seconds(self.server_pid) if self.server_pid else None
+        spent = None if server is None or self.server is None else server - self.server
+        return {
+            "server_cpu_ms_per_request": round(spent * 1000 / requests, 3) if spent is not None else None,
+            "client_cpu_ms_per_request": round((time.process_time() - self.client) * 1000 / requests, 3),
+        }
+
+
+def _read_section(latencies: list, statuses: dict, wall: float, cpu: dict) -> dict[str, Any]:
+    section: dict[str, Any] = summarize_ms(latencies, wall)
+    section["statuses"] = statuses
+    section["errors"] = sum(n for k, n in statuses.items() if k != "200")
+    section.update(cpu)
+    return section
+
+
+async def measure_reads(
+    base: str, seeded: dict, *, requests: int, clients: int, rate: float, cookie: str, server_pid: int | None = None
+) -> dict[str, Any]:
+    """The status query twice over: closed loop (how many per second the server answers), then
+    paced at `rate` per second (the latency citizens see at that load)."""
     connector = aiohttp.TCPConnector(limit=clients)
     timeout = aiohttp.ClientTimeout(total=REQUEST_TIMEOUT_S)
     jar = aiohttp.CookieJar(unsafe=True)  # cookies for 127.0.0.1, an IP host
@@ -233,10 +298,14 @@ async def measure_reads(base: str, seeded: dict, *, requests: int, clients: int,
             section = {"endpoint": urls[0], "note": "status endpoint not available"}
         rng = random.Random(SEED)
         await timed_gets(client, [rng.choice(urls) for _ in range(WARMUP)], clients)
-        latencies, statuses, wall = await timed_gets(client, [rng.choice(urls) for _ in range(requests)], clients)
-    section.update(summarize_ms(latencies, wall))
-    section["statuses"] = statuses
-    section["errors"] = sum(n for k, n in statuses.items() if k != "200")
+        meter = CpuMeter(server_pid)
+        closed = await timed_gets(client, [rng.choice(urls) for _ in range(requests)], clients)
+        closed_cpu = meter.per_request_ms(requests)
+        meter = CpuMeter(server_pid)
+        paced = await timed_gets(client, [rng.choice(urls) for _ in range(requests)], clients, rate=rate)
+        paced_cpu = meter.per_request_ms(requests)
+    section["closed_loop"] = _read_section(*closed, closed_cpu)
+    section["paced"] = {"offered_per_s": rate, **_read_section(*paced, paced_cpu)}
     section["available"] = available
     return section
 
@@ -313,14 +382,21 @@ def run(
     capacity: int = 10,
     database_url: str | None = None,
     workers: int = 1,
+    redis_url: str | None = None,
+    rate: int = 500,
 ) -> Result:
     vendor = database_vendor(database_url)
     if vendor not in ("sqlite", "postgresql"):
         raise BenchError(f"bench portal runs on PostgreSQL or SQLite, not {vendor}")
+    if workers > 1 and not redis_url:
+        raise BenchError("--workers > 1 needs --redis-url: the workers share rate limits and the live channel")
     var_dir = Path(tempfile.mkdtemp(prefix="anmin-bench-portal-"))
     server = None
     try:
         env = child_env(var_dir, database_url)
+        env.pop("REDIS_URL", None)
+        if redis_url:
+            env["REDIS_URL"] = redis_url
         anmin(["migrate", "--noinput"], env=env, cwd=var_dir, timeout=COMMAND_TIMEOUT_S * 5, what="migrate")
         t0 = time.perf_counter()
         seeded = _python(
@@ -336,7 +412,15 @@ def run(
         server = start_server(env, var_dir, port, log_path, workers=workers)
         base = f"http://127.0.0.1:{port}"
         reads = in_own_loop(
-            lambda: measure_reads(base, seeded, requests=requests, clients=clients, cookie=seeded["sessions"][0])
+            lambda: measure_reads(
+                base,
+                seeded,
+                requests=requests,
+                clients=clients,
+                rate=rate,
+                cookie=seeded["sessions"][0],
+                server_pid=server.pid,
+            )
         )
         bookings = in_own_loop(lambda: race_bookings(base, seeded, clients=clients))
         stop_server(server)
@@ -363,10 +447,17 @@ def run(
         "bookings": bookings,
         "server": {"exceptions": exceptions or {}},
     }
+    closed, paced = reads["closed_loop"], reads["paced"]
     targets = [
-        target("status queries ≥ 500/s", f"{status_name}.throughput_per_s", ">=", 500, reads.get("throughput_per_s")),
-        target("status p99 ≤ 100 ms", f"{status_name}.p99_ms", "<=", 100, reads.get("p99_ms")),
-        target("status errors = 0", f"{status_name}.errors", "==", 0, reads["errors"]),
+        target(
+            "status queries ≥ 500/s",
+            f"{status_name}.closed_loop.throughput_per_s",
+            ">=",
+            500,
+            closed.get("throughput_per_s"),
+        ),
+        target(f"status p99 ≤ 100 ms at {rate}/s", f"{status_name}.paced.p99_ms", "<=", 100, paced.get("p99_ms")),
+        target("status errors = 0", f"{status_name}.*.errors", "==", 0, closed["errors"] + paced["errors"]),
         target("over-booked seats = 0", "bookings.verify.overbooked_seats", "==", 0, counts["overbooked_seats"]),
         target("counters equal rows", "bookings.verify.counter_mismatches", "==", 0, counts["counter_mismatches"]),
         target(
@@ -385,7 +476,10 @@ def run(
             "requests": requests,
             "slots": slots,
             "capacity": capacity,
+            "rate": rate,
             "workers": workers,
+            "server": f"anmin serve (uvicorn, {workers} worker{'s' if workers > 1 else ''})",
+            "redis": redact(redis_url) if redis_url else None,
             "database": redact(database_url) if database_url else "temporary SQLite (WAL)",
             "seed": SEED,
         },
