@@ -31,6 +31,7 @@ bench: $(BIN)/.installed
 	DEBUG=true $(BIN)/anmin bench dispatch
 	DEBUG=true $(BIN)/anmin bench api
 	DEBUG=true $(BIN)/anmin bench deadlines
+	DEBUG=true $(BIN)/anmin bench portal
 
 clean:
 	rm -rf $(VENV) var *.egg-info
