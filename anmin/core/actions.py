@@ -8,7 +8,7 @@ from contextlib import contextmanager
 
 from django.db import connection, transaction
 
-#: SQLite allows one writer at a time. Under ASGI each request runs in a thread of its own, and
+#: SQLite allows one writer at a time. Requests run on a pool of threads (anmin.core.http), and
 #: `anmin serve --workers N` adds processes: writers queue on a thread lock and an flock() on a file
 #: beside the database, both of which wake a waiter the moment they are free, instead of in
 #: SQLite's busy handler, which sleeps in steps of up to 100 ms and made seconds-long tails.
