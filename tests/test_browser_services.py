@@ -85,6 +85,12 @@ def test_a_citizen_applies_from_a_phone_and_staff_complete_it(city, asgi_server,
     page.wait_for_selector(".s-msg.mine")
     save(page, "submitted")
 
+    # 我的: the verified name and masked number, with the check mark drawn from our own sprite.
+    page.goto(f"{asgi_server.url}/portal/me/")
+    assert "王五" in page.inner_text("#verified") and "11010519491231002X" not in page.content()
+    assert page.locator("#verified svg").bounding_box()["width"] > 10
+    save(page, "me")
+
     # Staff on a desktop: the queue, the application, 受理 → 审核 → 办结.
     staff = logged_in_page(browser, asgi_server, city.station_officer)
     staff.goto(f"{asgi_server.url}/services/queue/")

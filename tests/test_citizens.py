@@ -141,3 +141,19 @@ def test_an_open_redirect_is_refused():
 def test_pages_need_a_signed_in_citizen(citizen):
     assert Client().get("/portal/me/").status_code == 302
     assert portal_client(citizen).get("/portal/me/").status_code == 200
+
+
+def test_every_home_tile_draws_an_icon_from_our_own_sprite(db):
+    """No emoji on the home page: intranet PCs have no emoji font and showed empty boxes."""
+    from pathlib import Path
+
+    from anmin.citizens.portal import TILES
+
+    sprite = (Path(__file__).resolve().parent.parent / "anmin/static/anmin/portal-icons.svg").read_text()
+    symbols = set(re.findall(r'<symbol id="([^"]+)"', sprite))
+    assert len(TILES) >= 10
+    assert {tile.icon for tile in TILES} <= symbols
+    html = Client().get("/portal/").content.decode()
+    used = re.findall(r'<use href="[^"]*/anmin/portal-icons\.svg#([^"]+)"', html)
+    assert sorted(used) == sorted(tile.icon for tile in TILES)
+    assert not re.search("[\U0001f300-\U0001faff]", html)

@@ -15,7 +15,7 @@ class BookingsConfig(AppConfig):
                 subtitle=_("户政、车管业务预约办理"),
                 url_name="bookings-offices",
                 order=30,
-                icon="📅",
+                icon="calendar",
             )
         )
         register(
@@ -24,6 +24,6 @@ class BookingsConfig(AppConfig):
                 subtitle=_("科目一至科目四预约考试"),
                 url_name="bookings-exams",
                 order=31,
-                icon="🚗",
+                icon="steering",
             )
         )

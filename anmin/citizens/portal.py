@@ -10,7 +10,8 @@ class Tile:
     subtitle: str
     url_name: str
     order: int = 50
-    icon: str = "📄"
+    #: a symbol of anmin/static/anmin/portal-icons.svg (drawn there: intranet PCs have no emoji font)
+    icon: str = "file"
 
 
 TILES: list[Tile] = []

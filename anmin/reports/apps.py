@@ -15,7 +15,7 @@ class ReportsConfig(AppConfig):
                 subtitle=_("轻微财损事故，在线协商或定责"),
                 url_name="portal-accident-new",
                 order=30,
-                icon="🚗",
+                icon="car",
             )
         )
         register(
@@ -24,7 +24,7 @@ class ReportsConfig(AppConfig):
                 subtitle=_("非紧急情况在线报警"),
                 url_name="portal-online-new",
                 order=31,
-                icon="🆘",
+                icon="alert",
             )
         )
         register(
@@ -33,7 +33,7 @@ class ReportsConfig(AppConfig):
                 subtitle=_("匿名举报，凭查询码看答复"),
                 url_name="portal-tip-new",
                 order=32,
-                icon="🕵️",
+                icon="eye",
             )
         )
         register(
@@ -42,7 +42,7 @@ class ReportsConfig(AppConfig):
                 subtitle=_("家人走失，立即报告"),
                 url_name="portal-missing-new",
                 order=33,
-                icon="🧒",
+                icon="person",
             )
         )
         register(
@@ -51,6 +51,6 @@ class ReportsConfig(AppConfig):
                 subtitle=_("上报事项进度与警民互动"),
                 url_name="portal-reports",
                 order=34,
-                icon="📋",
+                icon="chat",
             )
         )

@@ -15,12 +15,16 @@ class ServicesConfig(AppConfig):
                 subtitle=_("身份证、户口、无犯罪记录证明、驾驶证"),
                 url_name="portal-services",
                 order=10,
-                icon="🪪",
+                icon="id-card",
             )
         )
         register(
             Tile(
-                title=_("我的办件"), subtitle=_("进度、补正、留言"), url_name="portal-applications", order=11, icon="📋"
+                title=_("我的办件"),
+                subtitle=_("进度、补正、留言"),
+                url_name="portal-applications",
+                order=11,
+                icon="clipboard",
             )
         )
         register(
@@ -29,6 +33,6 @@ class ServicesConfig(AppConfig):
                 subtitle=_("凭办件编号，无需登录"),
                 url_name="services-progress",
                 order=12,
-                icon="🔎",
+                icon="search",
             )
         )
