@@ -11,12 +11,9 @@ from collections import defaultdict
 from dataclasses import replace
 from typing import Any
 
-from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from anmin.core.errors import ActionError
-from anmin.stats import periods
-from anmin.stats.models import CaseDay, CaseMonth, IncidentDay, IncidentMonth
 from anmin.stats.periods import Period
 from anmin.stats.report import (
     Query,
@@ -26,8 +23,7 @@ from anmin.stats.report import (
     _labels,
     _row,
     _total,
-    category_ids,
-    org_ids,
+    rollup_rows,
     scope_of,
 )
 
@@ -107,32 +103,10 @@ def _keys(query: Query, scope: str, tree: Tree, seen) -> list[str]:
 
 def _sums(query: Query, period: Period, scope: str, tree: Tree, row_of, col_of) -> dict[tuple[str, str], Sums]:
     """(row key, col key) → {column: sum} for one period: `report._sums` with two keys instead of one."""
-    metric = query.metric
-    if metric.family == "incident":
-        day_model, month_model, org_column = IncidentDay, IncidentMonth, "station_id"
-        columns: tuple[str, ...] = ("n", "arrived", "on_time", "arrival_micros")
-    else:
-        day_model, month_model, org_column = CaseDay, CaseMonth, "organization_id"
-        columns = ("accepted", "filed", "solved")
-    filters = Q()
-    orgs = org_ids(scope, tree)
-    if orgs is not None:
-        filters &= Q(**{f"{org_column}__in": orgs})
-    cats = category_ids(query, tree)
-    if cats is not None:
-        filters &= Q(category_id__in=cats)
-    if metric.kind:
-        filters &= Q(kind=metric.kind)
-    months, ranges = periods.split(period)
-    parts = []
-    if months:
-        parts.append(month_model.objects.filter(filters, month__in=months))
-    for start, end in ranges:
-        parts.append(day_model.objects.filter(filters, day__gte=start, day__lte=end))
+    columns, rows = rollup_rows(query, period, scope, tree)
     out: dict[tuple[str, str], Sums] = defaultdict(lambda: dict.fromkeys(columns, 0))
-    for qs in parts:
-        for row in qs.values(org_column, "category_id").annotate(**{c: Sum(c) for c in columns}):
-            bucket = out[(row_of(row[org_column], row["category_id"]), col_of(row[org_column], row["category_id"]))]
-            for c in columns:
-                bucket[c] += row[c] or 0
+    for org, category, sums in rows:
+        bucket = out[(row_of(org, category), col_of(org, category))]
+        for c in columns:
+            bucket[c] += sums[c]
     return out

@@ -10,6 +10,7 @@ incident counts for the station whose jurisdiction it fell in.
 """
 
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
@@ -358,9 +359,26 @@ def _sums(query: Query, period: Period, user, tree: Tree) -> dict[str, dict[str,
         return _cell_sums(query, period, scope, tree)
     if metric.family == "survey":
         return _survey_sums(query, period, scope, tree)
+    columns, rows = rollup_rows(query, period, scope, tree)
+    out: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(columns, 0))
+    grouper = _grouper(query, scope, tree)
+    for org, category, sums in rows:
+        bucket = out[grouper(org, category)]
+        for c in columns:
+            bucket[c] += sums[c]
+    return out
+
+
+def rollup_rows(
+    query: Query, period: Period, scope: str, tree: Tree
+) -> tuple[tuple[str, ...], Iterator[tuple[int | None, int | None, dict[str, int]]]]:
+    """The incident or case rollup sums for one period within `scope`: (the columns, rows of
+    (organization, category, {column: sum})), from month rows for whole months and day rows for
+    the rest. An (organization, category) pair may come twice, once per table; callers add."""
+    metric = query.metric
     if metric.family == "incident":
         day_model, month_model, org_column = IncidentDay, IncidentMonth, "station_id"
-        columns = ("n", "arrived", "on_time", "arrival_micros")
+        columns: tuple[str, ...] = ("n", "arrived", "on_time", "arrival_micros")
     else:
         day_model, month_model, org_column = CaseDay, CaseMonth, "organization_id"
         columns = ("accepted", "filed", "solved")
@@ -379,15 +397,13 @@ def _sums(query: Query, period: Period, user, tree: Tree) -> dict[str, dict[str,
         parts.append(month_model.objects.filter(filters, month__in=months))
     for start, end in ranges:
         parts.append(day_model.objects.filter(filters, day__gte=start, day__lte=end))
-    out: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(columns, 0))
-    grouper = _grouper(query, scope, tree)
-    for qs in parts:
-        for row in qs.values(org_column, "category_id").annotate(**{c: Sum(c) for c in columns}):
-            key = grouper(row[org_column], row["category_id"])
-            bucket = out[key]
-            for c in columns:
-                bucket[c] += row[c] or 0
-    return out
+
+    def rows():
+        for qs in parts:
+            for row in qs.values(org_column, "category_id").annotate(**{c: Sum(c) for c in columns}):
+                yield row[org_column], row["category_id"], {c: row[c] or 0 for c in columns}
+
+    return columns, rows()
 
 
 def _grouper(query: Query, scope: str, tree: Tree):
