@@ -140,3 +140,26 @@ def test_the_redis_cache_keeps_one_client_for_all_requests_and_threads():
     caches[1].incr("anmin-test-miss")
     assert caches[0].get("anmin-test-miss") == 2
     caches[0].delete("anmin-test-miss")
+
+
+def test_a_generated_response_is_produced_whole_in_the_thread_that_started_it():
+    """A generator may read the database on its thread's connection: it must not hop threads."""
+    from django.http import StreamingHttpResponse
+
+    threads = []
+
+    def rows():
+        for i in range(40):
+            threads.append(threading.current_thread().name)
+            yield b"%d," % i + b"z" * 32 * 1024
+
+    def app(environ, start_response):
+        response = StreamingHttpResponse(rows(), content_type="text/csv")
+        start_response("200 OK", list(response.items()))
+        return response
+
+    sent = call(ThreadPoolDjango(app, threads=4), scope())
+    assert len(set(threads)) == 1 and len(threads) == 40
+    body = b"".join(m["body"] for m in sent if m["type"] == "http.response.body")
+    assert len(body) > BUFFER_BYTES and body.startswith(b"0,") and b"39," in body
+    assert sent[-1]["more_body"] is False

@@ -10,11 +10,15 @@ Here the event loop reads the request body, builds a WSGI environ and hands the 
 pool thread once. The thread runs Django (signals, middleware, view, `close()` with
 `request_finished`, so per-thread database connections are kept and closed as under any threaded
 WSGI server) and returns the status, the headers and the body. A body larger than
-`BUFFER_BYTES` (a file download, an export) is streamed: the loop fetches the rest in batches.
+`BUFFER_BYTES` is sent in batches, each produced by whichever pool thread is free, so a slow
+client holds no thread: right for content already in memory and for a `FileResponse` (file
+reads). Any other streaming response (a generator, which may read the database as it goes, on
+the connection of the thread that started it) is produced whole in its own thread.
 """
 
 import asyncio
 import contextvars
+import math
 import sys
 import tempfile
 from collections.abc import Iterable, Iterator
@@ -22,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
+from django.http import FileResponse, StreamingHttpResponse
 
 #: A response up to this size is sent in one message; beyond it, in batches of this size.
 BUFFER_BYTES = 256 * 1024
@@ -119,9 +124,10 @@ class ThreadPoolDjango:
             started[:] = [status, headers]
 
         result = self.app(environ, start_response)
+        thread_bound = isinstance(result, StreamingHttpResponse) and not isinstance(result, FileResponse)
         try:
             chunks = iter(result)
-            head, done = _take(chunks, BUFFER_BYTES)
+            head, done = _take(chunks, math.inf if thread_bound else BUFFER_BYTES)
         except BaseException:
             _close(result)
             raise
