@@ -49,7 +49,7 @@ class SharedRedisCache(RedisCache):
     """Django's Redis cache backend with one client (and connection pool) per process.
 
     Django keeps cache objects per context, not per thread, and the server runs every request in
-    a fresh copy of the context (anmin.asgi), so the stock backend built a new connection pool,
+    a fresh copy of the context (anmin.core.http), so the stock backend built a new connection pool,
     and a new connection with its handshake, for every request: 3.7 ms of the public progress
     query's 6 ms. The redis-py pool is thread-safe, so one per process serves all threads.
     """

@@ -88,7 +88,7 @@ def build_environ(scope: dict, body) -> dict[str, Any]:
     return environ
 
 
-def _take(chunks: Iterator[bytes], limit: int) -> tuple[list[bytes], bool]:
+def _take(chunks: Iterator[bytes], limit: float) -> tuple[list[bytes], bool]:
     """Chunks from the iterator up to about `limit` bytes; (chunks, whether it is exhausted)."""
     taken: list[bytes] = []
     size = 0
