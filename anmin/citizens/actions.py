@@ -14,6 +14,7 @@ from anmin.core.actions import Action
 from anmin.core.errors import ActionError
 from anmin.core.idnumber import clean_id_number
 from anmin.core.models import append_audit
+from anmin.core.text import PERSON_NAME
 from anmin.core.validation import clean_text
 
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -141,7 +142,8 @@ class VerifyRealName(Action):
 
     def check(self):
         self.clean_name = clean_text(self.name, "name", _("姓名"), 30, required=True)
-        if not re.fullmatch(r"[\u4e00-\u9fff·]{2,30}|[A-Za-z][A-Za-z .'-]{1,29}", self.clean_name):
+        # Any CJK ideograph, Extensions A–J included: 王㛃, 张䶮 and 李𠮷 are names people have.
+        if len(self.clean_name) < 2 or not PERSON_NAME.fullmatch(self.clean_name):
             raise ActionError(_("姓名应为 2–30 个汉字（少数民族姓名可含“·”）"), field="name", code="invalid")
         self.clean_number = clean_id_number(self.id_number, field="id_number")
         taken = Citizen.objects.filter(id_number=self.clean_number, verified_at__isnull=False)

@@ -8,6 +8,7 @@ from anmin.cases.models import Case
 from anmin.core.actions import Action
 from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.models import append_audit
+from anmin.core.validation import clean_text
 from anmin.incidents.models import Category
 from anmin.library.anonymise import anonymise, find_personal_data
 from anmin.library.models import Tag, TypicalCase, can_edit_library
@@ -44,20 +45,7 @@ def _locked(case: TypicalCase, by) -> TypicalCase:
 
 
 def _text(value, field: str, limit: int, *, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ActionError(_("%(label)s应为文本") % {"label": LABELS[field]}, field=field)
-    value = value.strip()
-    if required and not value:
-        raise ActionError(_("请填写%(label)s") % {"label": LABELS[field]}, field=field, code="required")
-    if len(value) > limit:
-        raise ActionError(
-            _("%(label)s不能超过 %(limit)s 个字") % {"label": LABELS[field], "limit": limit},
-            field=field,
-            code="too_long",
-        )
-    return value
+    return clean_text(value, field, LABELS[field], limit, required=required)
 
 
 def _tag_names(values) -> list[str]:
