@@ -18,6 +18,7 @@ from anmin.core.sequences import increment
 from anmin.geo.coords import distance_m
 from anmin.geo.models import GridCell
 from anmin.incidents.models import Category, DailySequence, Incident, IncidentEvent
+from anmin.core.validation import clean_text
 from anmin.org.models import Organization
 
 #: Code-table rows and the bureau code, per process; cleared on any change (see IncidentsConfig.ready).
@@ -96,23 +97,7 @@ class CallData:
 
 
 def _text(raw: dict, field: str, limit: int, *, required: bool = False, label: str = "") -> str:
-    value = raw.get(field)
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise ActionError(_("%(label)s应为文本") % {"label": label}, field=field)
-    value = value.strip()
-    if required and not value:
-        raise ActionError(_("请填写%(label)s") % {"label": label}, field=field, code="required")
-    if len(value) > limit:
-        raise ActionError(
-            _("%(label)s不能超过 %(limit)s 个字") % {"label": label, "limit": limit},
-            field=field,
-            code="too_long",
-        )
-    if "\x00" in value:
-        raise ActionError(_("%(label)s含有非法字符") % {"label": label}, field=field)
-    return value
+    return clean_text(raw.get(field), field, label, limit, required=required)
 
 
 def _number(raw: dict, field: str, label: str, low: float, high: float) -> float:
