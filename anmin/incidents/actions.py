@@ -15,10 +15,10 @@ from anmin.core.errors import ActionError, Denied
 from anmin.core.events import publish
 from anmin.core.models import append_audit
 from anmin.core.sequences import increment
+from anmin.core.validation import clean_text
 from anmin.geo.coords import distance_m
 from anmin.geo.models import GridCell
 from anmin.incidents.models import Category, DailySequence, Incident, IncidentEvent
-from anmin.core.validation import clean_text
 from anmin.org.models import Organization
 
 #: Code-table rows and the bureau code, per process; cleared on any change (see IncidentsConfig.ready).
