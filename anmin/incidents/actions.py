@@ -1,24 +1,27 @@
 """Actions on incidents at intake: receiving a 110 call, or merging a repeat call into an open incident."""
 
+import hashlib
+import json
 import math
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from anmin.core.actions import Action
 from anmin.core.cache import TtlCache
-from anmin.core.errors import ActionError, Denied
+from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.events import publish
 from anmin.core.models import append_audit
 from anmin.core.sequences import increment
 from anmin.core.validation import clean_text
 from anmin.geo.coords import distance_m
 from anmin.geo.models import GridCell
-from anmin.incidents.models import Category, DailySequence, Incident, IncidentEvent
+from anmin.incidents.models import INTAKE_KEY_TTL, Category, DailySequence, Incident, IncidentEvent, IntakeKey
 from anmin.org.models import Organization
 
 #: Code-table rows and the bureau code, per process; cleared on any change (see IncidentsConfig.ready).
@@ -28,6 +31,14 @@ MAX_ADDRESS = 200
 MAX_DESCRIPTION = 2000
 MAX_PHONE = 20
 MAX_NAME = 30
+#: An intake key is what fits an HTTP header unchanged: 1–100 printable ASCII characters.
+MAX_INTAKE_KEY = 100
+#: Where the API takes the key from, and so the field its errors name.
+INTAKE_KEY_FIELD = "Idempotency-Key"
+
+
+def valid_intake_key(key: object) -> bool:
+    return isinstance(key, str) and 1 <= len(key) <= MAX_INTAKE_KEY and all(" " <= c <= "~" for c in key)
 
 
 def incident_groups(incident: Incident, *, new: bool = False) -> set[str]:
@@ -188,14 +199,31 @@ class ReceiveCall(Action):
 
     `merge_into` merges into that incident; `force_new` records a new incident even though a repeat
     candidate exists. Without either, a repeat candidate raises RepeatCall so the call-taker chooses.
+
+    `key` (the API's Idempotency-Key, the intake form's one-time token) makes a retry safe: the same
+    officer sending the same call with the same key within INTAKE_KEY_TTL gets the first answer's
+    incident back (`replayed` is then True) instead of a second incident; the same key with a
+    different call is refused with IntakeKeyReused.
     """
 
-    def __init__(self, *, by, data: dict, merge_into: Incident | None = None, force_new: bool = False, at=None):
+    def __init__(
+        self,
+        *,
+        by,
+        data: dict,
+        merge_into: Incident | None = None,
+        force_new: bool = False,
+        at=None,
+        key: str | None = None,
+    ):
         self.by = by
         self.raw = data
         self.merge_into = merge_into
         self.force_new = force_new
         self.at = at
+        self.key = key
+        #: True when `key` had already been answered and the first answer's incident is returned.
+        self.replayed = False
 
     def check(self):
         if not (self.by and self.by.is_authenticated and self.by.can_command):
@@ -205,8 +233,59 @@ class ReceiveCall(Action):
             and not Incident.objects.visible_to(self.by).filter(pk=self.merge_into.pk).exists()
         ):
             raise Denied(_("无权操作该警情"), field="merge_into")
+        if self.key is not None and not valid_intake_key(self.key):
+            raise ActionError(
+                _("幂等键应为 1–%(n)s 个可打印 ASCII 字符") % {"n": MAX_INTAKE_KEY},
+                field=INTAKE_KEY_FIELD,
+                code="invalid",
+            )
 
     def run(self) -> tuple[Incident, bool]:
+        if self.key is not None:
+            # The key is claimed before anything else is looked at: a retry racing the first request
+            # waits here for it, rather than finding its incident as a "repeat call".
+            earlier = self._claim_key()
+            if earlier is not None:
+                return earlier
+            incident, created = self._receive()
+            IntakeKey.objects.filter(creator=self.by, key=self.key).update(incident=incident, created_incident=created)
+            return incident, created
+        return self._receive()
+
+    def _fingerprint(self) -> str:
+        asked = {
+            "data": self.raw,
+            "merge_into": self.merge_into.pk if self.merge_into is not None else None,
+            "force_new": self.force_new,
+        }
+        text = json.dumps(asked, sort_keys=True, default=str, ensure_ascii=False)
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    def _claim_key(self) -> tuple[Incident, bool] | None:
+        """Insert this officer's key, or return the answer of the request that used it first."""
+        now = timezone.now()
+        mine = IntakeKey.objects.filter(creator=self.by, key=self.key)
+        mine.filter(at__lt=now - INTAKE_KEY_TTL).delete()  # a forgotten key may be used again
+        fingerprint = self._fingerprint()
+        earlier = mine.select_related("incident__category", "incident__station").first()
+        if earlier is None:
+            try:
+                with transaction.atomic():
+                    IntakeKey.objects.create(creator=self.by, key=self.key, fingerprint=fingerprint, at=now)
+            except IntegrityError:
+                # A request with this key committed while this one was looking: on PostgreSQL the
+                # INSERT waited for it, and its row is visible now. Answer with its incident.
+                earlier = mine.select_related("incident__category", "incident__station").first()
+                if earlier is None:
+                    raise
+            else:
+                return None
+        if earlier.fingerprint != fingerprint or earlier.incident is None:
+            raise IntakeKeyReused(earlier.incident)
+        self.replayed = True
+        return earlier.incident, earlier.created_incident
+
+    def _receive(self) -> tuple[Incident, bool]:
         call = clean_call(self.raw)
         now = self.at or timezone.now()
         if self.merge_into is not None:
@@ -281,6 +360,22 @@ class RepeatCall(ActionError):  # noqa: N818 - it is an outcome the call-taker a
             extra={"candidates": [{"id": c.pk, "number": c.number, "address": c.address} for c in candidates]},
         )
         self.candidates = candidates
+
+
+class IntakeKeyReused(Conflict):  # noqa: N818 - named for what the client did
+    """The officer sent a different call with a key already used for another within INTAKE_KEY_TTL:
+    a client bug (a key reused for a new call), refused rather than guessed at."""
+
+    code = "idempotency_key_reused"
+
+    def __init__(self, incident: Incident | None):
+        number = incident.number if incident is not None else "-"
+        super().__init__(
+            _("该幂等键已用于另一份接警内容（%(number)s）；新的来电请使用新的键") % {"number": number},
+            field=INTAKE_KEY_FIELD,
+            code=self.code,
+        )
+        self.incident = incident
 
 
 class RevealCaller(Action):

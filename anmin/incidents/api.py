@@ -2,13 +2,14 @@
 
 from datetime import datetime
 
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema, Status
+from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import StrictInt
 
 from anmin.core.errors import ActionError
 from anmin.core.masking import mask_phone
-from anmin.incidents.actions import ReceiveCall, RevealCaller
+from anmin.incidents.actions import INTAKE_KEY_FIELD, MAX_INTAKE_KEY, ReceiveCall, RevealCaller
 from anmin.incidents.models import Category, Incident
 
 router = Router(tags=["incidents"])
@@ -156,8 +157,27 @@ def visible_incident(request, incident_id: int) -> Incident:
     return get_object_or_404(qs, pk=incident_id)
 
 
-@router.post("/incidents", response={201: IncidentDetailOut, 200: IncidentDetailOut}, summary="接警：新建警情")
-def create_incident(request, payload: IncidentIn):
+@router.post(
+    "/incidents",
+    response={201: IncidentDetailOut, 200: IncidentDetailOut},
+    summary="接警：新建警情",
+    description=(
+        "重试安全：带 Idempotency-Key 头（1–100 个可打印 ASCII 字符，每次来电一个新值）时，同一接警员以同一键"
+        "重发同一内容，返回第一次的警情（200，响应头 Idempotent-Replayed: true），不会新建第二条；同一键配不同"
+        "内容返回 409。键在 24 小时后失效，可再次使用。"
+    ),
+)
+def create_incident(
+    request,
+    payload: IncidentIn,
+    idempotency_key: str | None = Header(
+        None,
+        alias=INTAKE_KEY_FIELD,
+        # Checked by ReceiveCall rather than here, so that a bad key is a 400 naming the header.
+        description=f"客户端为每次来电生成的唯一键（1–{MAX_INTAKE_KEY} 个可打印 ASCII 字符），24 小时内有效",
+    ),
+    response: HttpResponse = None,
+):
     data = payload.dict()
     merge_into = data.pop("merge_into")
     force_new = data.pop("force_new")
@@ -166,7 +186,12 @@ def create_incident(request, payload: IncidentIn):
         target = Incident.objects.visible_to(request.user).filter(pk=merge_into).first()
         if target is None:
             raise ActionError("要合并的警情不存在或无权查看", field="merge_into", code="not_found")
-    incident, created = ReceiveCall(by=request.user, data=data, merge_into=target, force_new=force_new).execute()
+    action = ReceiveCall(by=request.user, data=data, merge_into=target, force_new=force_new, key=idempotency_key)
+    incident, created = action.execute()
+    if action.replayed:
+        # A retry of a request already answered: the same incident, never a second one.
+        response["Idempotent-Replayed"] = "true"
+        return Status(200, incident_detail(incident, full_phone=created))
     # The caller's number is echoed only to whoever just typed it; everyone else sees it masked.
     return Status(201 if created else 200, incident_detail(incident, full_phone=created, new=created))
 

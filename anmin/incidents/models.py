@@ -1,5 +1,7 @@
 """110 警情: the category code table, incidents and their timeline."""
 
+from datetime import timedelta
+
 from django.apps import apps
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -212,3 +214,37 @@ class DailySequence(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["bureau_code", "day"], name="uniq_daily_sequence")]
+
+
+#: How long an intake key stays bound to its incident. A client retries within seconds or minutes
+#: (a double click, a browser resend, a reconnect after a crash); after a day the key may be used
+#: again, so a client whose keys are a counter that restarts does not collide with yesterday's.
+INTAKE_KEY_TTL = timedelta(hours=24)
+
+
+class IntakeKey(models.Model):
+    """An intake already answered, by the officer's own key: the API's `Idempotency-Key` header or
+    the one-time token of the intake form. A retry with the same key by the same officer gets the
+    incident of the first request back, never a second incident for one call.
+
+    The unique (creator, key) constraint is the backstop: two retries racing each other cannot both
+    insert, and the loser answers with the winner's incident. A key older than INTAKE_KEY_TTL is
+    forgotten and may be used again.
+    """
+
+    creator = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("接警员"), on_delete=models.CASCADE)
+    key = models.CharField(_("幂等键"), max_length=100)
+    # A digest of what was asked: the same key with a different call is a client bug, refused.
+    fingerprint = models.CharField(_("请求摘要"), max_length=64)
+    # Empty only inside the transaction that claims the key; filled before it commits.
+    incident = models.ForeignKey(Incident, verbose_name=_("警情"), null=True, on_delete=models.CASCADE)
+    created_incident = models.BooleanField(_("新建警情"), default=True)
+    at = models.DateTimeField(_("时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("接警幂等键")
+        verbose_name_plural = _("接警幂等键")
+        constraints = [models.UniqueConstraint(fields=["creator", "key"], name="uniq_intake_key")]
+
+    def __str__(self):
+        return self.key
