@@ -130,10 +130,10 @@ def test_it_leaves_hexi_incidents_out_of_the_outsiders_lists(city, hexi, jizhou)
     [
         ("get", "/incidents/{i}/", None),
         ("get", "/incidents/{i}/panel/", None),
-        ("post", "/incidents/{i}/panel/", {"op": "dispatch", "unit_ids": ["{own}"]}),
-        ("post", "/incidents/{i}/panel/", {"op": "cancel", "reason": "误报"}),
-        ("post", "/incidents/{i}/panel/", {"op": "reopen", "reason": "再次来电"}),
-        ("post", "/incidents/{i}/panel/", {"op": "reveal"}),
+        ("post", "/incidents/{i}/dispatch/", {"unit_ids": ["{own}"]}),
+        ("post", "/incidents/{i}/cancel/", {"reason": "误报"}),
+        ("post", "/incidents/{i}/reopen/", {"reason": "再次来电"}),
+        ("post", "/incidents/{i}/reveal/", {}),
     ],
 )
 def test_it_denies_the_outsider_every_incident_page(city, hexi, method, path, data):
@@ -270,7 +270,7 @@ def test_it_keeps_the_phone_page_to_the_officers_own_unit(city, hexi):
     response = client.get(f"/m/panel/?unit={city.outsider_car.pk}")
     assert response.status_code == 200
     assert "冀州01" not in response.content.decode()
-    response = client.post("/m/panel/", {"op": "offline", "unit": str(city.outsider_car.pk)})
+    response = client.post("/m/panel/status/", {"status": "offline", "unit": str(city.outsider_car.pk)})
     city.outsider_car.refresh_from_db()
     assert city.outsider_car.status == UnitStatus.AVAILABLE
 

@@ -341,6 +341,13 @@ class ReportPosition(Action):
         return self.unit
 
 
+def check_commands(user, incident: Incident) -> None:
+    """Cancelling and reopening belong to the incident's own jurisdiction and those above it, not to
+    a station that only sees the incident because one of its units was sent there."""
+    if not Incident.objects.commanded_by(user).filter(pk=incident.pk).exists():
+        raise Denied(_("只有警情所属辖区或上级指挥中心可以撤销或重新打开警情"))
+
+
 class CancelIncident(Action):
     """撤销: a call turns out to be unfounded or a duplicate; its units are released, a reason is kept."""
 
@@ -352,8 +359,7 @@ class CancelIncident(Action):
     def check(self):
         if not (self.by and self.by.is_authenticated and self.by.can_command):
             raise Denied(_("只有指挥员可以撤销警情"))
-        if not Incident.objects.commanded_by(self.by).filter(pk=self.incident.pk).exists():
-            raise Denied(_("只有警情所属辖区或上级指挥中心可以撤销或重新打开警情"))
+        check_commands(self.by, self.incident)
         if not isinstance(self.reason, str) or not self.reason.strip():
             raise ActionError(_("请填写撤销原因"), field="reason", code="required")
         if len(self.reason) > 500:
@@ -390,7 +396,13 @@ class ReopenIncident(Action):
         self.by = by
 
     def check(self):
-        CancelIncident.check(self)  # same permission and reason rules
+        if not (self.by and self.by.is_authenticated and self.by.can_command):
+            raise Denied(_("只有指挥员可以重新打开警情"))
+        check_commands(self.by, self.incident)
+        if not isinstance(self.reason, str) or not self.reason.strip():
+            raise ActionError(_("请填写重新打开的原因"), field="reason", code="required")
+        if len(self.reason) > 500:
+            raise ActionError(_("重新打开的原因不能超过 500 字"), field="reason", code="too_long")
 
     def run(self) -> Incident:
         incident = Incident.objects.select_for_update().get(pk=self.incident.pk)

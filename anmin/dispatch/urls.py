@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import path, re_path
 
 from anmin.dispatch import views
 
@@ -12,6 +12,14 @@ urlpatterns = [
     path("places/", views.places, name="places"),
     path("incidents/<int:pk>/", views.incident_page, name="incident"),
     path("incidents/<int:pk>/panel/", views.incident_panel, name="incident-panel"),
+    path("incidents/<int:pk>/dispatch/", views.dispatch_units, name="incident-dispatch"),
+    path("incidents/<int:pk>/cancel/", views.cancel_incident, name="incident-cancel"),
+    path("incidents/<int:pk>/reopen/", views.reopen_incident, name="incident-reopen"),
+    path("incidents/<int:pk>/reveal/", views.reveal_caller, name="incident-reveal"),
     path("m/", views.phone, name="phone"),
     path("m/panel/", views.phone_panel, name="phone-panel"),
+    re_path(r"^m/panel/(?P<step>en_route|arrive|handle|resolve)/$", views.phone_step, name="phone-step"),
+    path("m/panel/feedback/", views.phone_feedback, name="phone-feedback"),
+    path("m/panel/status/", views.phone_status, name="phone-status"),
+    path("m/panel/position/", views.phone_position, name="phone-position"),
 ]

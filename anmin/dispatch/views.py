@@ -1,6 +1,6 @@
 """Screens of the command centre and the officer's phone: board, intake, incident, phone page."""
 
-import math
+import secrets
 from datetime import timedelta
 
 import h3
@@ -9,13 +9,15 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Min, Q
 from django.http import Http404, JsonResponse
+from django.http.request import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from anmin.core.errors import ActionError
+from anmin.core.errors import ActionError, Conflict
+from anmin.core.forms import first_error
 from anmin.core.masking import mask_phone
 from anmin.dispatch.actions import (
     AdvanceAssignment,
@@ -26,10 +28,26 @@ from anmin.dispatch.actions import (
     SetUnitStatus,
     SubmitFeedback,
 )
+from anmin.dispatch.forms import (
+    BoardForm,
+    DispatchForm,
+    FeedbackForm,
+    GridBoxForm,
+    IntakeForm,
+    IntakePageForm,
+    MapForm,
+    PlacesForm,
+    PositionForm,
+    ReasonForm,
+    RevealForm,
+    StatusForm,
+    StepForm,
+    UnitForm,
+)
 from anmin.dispatch.models import Assignment, FeedbackResult, Unit, UnitStatus
 from anmin.dispatch.recommend import recommend
 from anmin.geo.models import GridCell, PatrolLine, Place, Post
-from anmin.incidents.actions import ReceiveCall, RepeatCall, RevealCaller
+from anmin.incidents.actions import IntakeKeyReused, ReceiveCall, RepeatCall, RevealCaller
 from anmin.incidents.models import Category, Incident, IncidentClass
 from anmin.org.models import Organization
 
@@ -63,6 +81,8 @@ def _queue_incidents(user) -> list[Incident]:
 def board(request):
     """可视化调度: the incident queue, the map and the units, live."""
     _require_console(request.user)
+    form = BoardForm(request.GET)
+    error = None if form.is_valid() else first_error(form)
     return render(
         request,
         "dispatch/board.html",
@@ -70,9 +90,11 @@ def board(request):
             "nav": "board",
             "incidents": _queue_incidents(request.user),
             "now": timezone.now(),
-            "selected": int(request.GET["incident"]) if request.GET.get("incident", "").isdigit() else None,
+            "selected": form.cleaned_data.get("incident"),
             "bounds": _jurisdiction_bounds(request.user),
+            "error": error,
         },
+        status=400 if error else 200,
     )
 
 
@@ -132,32 +154,27 @@ def map_data(request):
         for u in Unit.objects.visible_to(request.user).values("id", "callsign", "lat", "lon", "status", "kind")
     ]
     data = {"incidents": incidents, "units": units}
-    if request.GET.get("static"):  # posts and patrol lines do not move: the board asks for them once
+    form = MapForm(request.GET)
+    form.is_valid()  # a BooleanField takes any value; anything unrecognised is False
+    if form.cleaned_data.get("static"):  # posts and patrol lines do not move: the board asks for them once
         orgs = Organization.objects.visible_to(request.user)
         data["posts"] = list(Post.objects.filter(organization__in=orgs).values("id", "name", "kind", "lat", "lon"))
         data["lines"] = list(PatrolLine.objects.filter(organization__in=orgs).values("id", "name", "points"))
     return JsonResponse(data)
 
 
-def _float_arg(request, name):
-    try:
-        value = float(request.GET[name])
-    except (KeyError, ValueError):
-        return None
-    return value if math.isfinite(value) else None
+def _json_error(error: ActionError) -> JsonResponse:
+    return JsonResponse({"detail": [error.as_dict()]}, status=error.status)
 
 
 @login_required
 def grid_data(request):
     """Grid cells in the visible box with their jurisdiction and load (incidents in the last 7 days)."""
     _require_console(request.user)
-    names = ("south", "west", "north", "east")
-    box = [_float_arg(request, k) for k in names]
-    if None in box:
-        field = names[box.index(None)]
-        message = _("缺少或无效的参数 %(field)s（应为数字）") % {"field": field}
-        return JsonResponse({"detail": [{"field": field, "message": message, "code": "invalid"}]}, status=400)
-    south, west, north, east = box
+    form = GridBoxForm(request.GET)
+    if not form.is_valid():
+        return _json_error(first_error(form))
+    south, west, north, east = (form.cleaned_data[k] for k in ("south", "west", "north", "east"))
     cells = GridCell.objects.visible_to(request.user).filter(lat__range=(south, north), lon__range=(west, east))
     rows = list(cells.values_list("h3", "jurisdiction_id", "jurisdiction__name", "area_type")[:4000])
     since = timezone.now() - timedelta(days=7)
@@ -184,7 +201,10 @@ def grid_data(request):
 @login_required
 def places(request):
     """Address look-up in the local gazetteer for the intake form."""
-    q = request.GET.get("q", "").strip()[:40]
+    form = PlacesForm(request.GET)
+    if not form.is_valid():
+        return _json_error(first_error(form))
+    q = form.cleaned_data["q"]
     if not q:
         return JsonResponse({"places": []})
     found = Place.objects.filter(Q(name__icontains=q) | Q(address__icontains=q)).order_by("name")[:10]
@@ -198,16 +218,10 @@ def _categories():
     return [(IncidentClass(k).label, items) for k, items in groups.items()]
 
 
-INTAKE_FIELDS = (
-    "category",
-    "lat",
-    "lon",
-    "address",
-    "caller_phone",
-    "caller_name",
-    "description",
-    "priority",
-)
+def _new_token() -> str:
+    """A one-time token for one intake form: resubmitting the form (a double click, the browser
+    resending after a lost answer) finds the incident recorded the first time."""
+    return secrets.token_urlsafe(16)
 
 
 @login_required
@@ -216,39 +230,30 @@ def intake(request):
     """接警: the call-taker's form, keyboard first (Tab through; Ctrl+Enter submits)."""
     if not request.user.can_command:
         raise PermissionDenied
-    values = dict.fromkeys((*INTAKE_FIELDS, "category_label"), "")
-    error, repeats = None, []
+    error, repeats, status = None, [], 200
     if request.method == "POST":
-        values.update({k: request.POST.get(k, "") for k in INTAKE_FIELDS})
-        # The category box shows "0601 家庭纠纷"; the code is the first word.
-        values["category_label"] = values["category"]
-        values["category"] = (values["category"].split() or [""])[0]
-        merge_into = None
-        if request.POST.get("merge_into"):
-            merge_into = Incident.objects.visible_to(request.user).filter(pk=request.POST["merge_into"]).first()
-            if merge_into is None:
-                error = ActionError(_("要合并的警情不存在"), field="merge_into")
-        if error is None:
-            try:
-                incident, created = ReceiveCall(
-                    by=request.user,
-                    data=values,
-                    merge_into=merge_into,
-                    force_new=bool(request.POST.get("force_new")),
-                ).execute()
-            except RepeatCall as exc:
-                error, repeats = exc, exc.candidates
-            except ActionError as exc:
-                error = exc
-            else:
-                if created:
-                    messages.success(request, _("已接警：%(number)s") % {"number": incident.number})
-                else:
-                    messages.info(request, _("已合并到警情 %(number)s") % {"number": incident.number})
-                return redirect(reverse("intake") + f"?last={incident.pk}")
+        form = IntakeForm(request.POST)
+        if not form.is_valid():
+            error = first_error(form)
+        else:
+            error, repeats, done = _receive(request, form)
+            if done is not None:
+                return done
+        status = 200 if repeats else error.status
+        if error.code == IntakeKeyReused.code:
+            # This page was used for a call already (the browser's Back, then a new call typed in):
+            # a fresh token makes the next submission a new intake.
+            form = IntakeForm(_with_token(request.POST, _new_token()))
+    else:
+        form = IntakeForm(initial={"token": _new_token()})
+    page = IntakePageForm(request.GET)
     last = None
-    if request.GET.get("last", "").isdigit():
-        last = Incident.objects.visible_to(request.user).filter(pk=request.GET["last"]).first()
+    if not page.is_valid():
+        error, status = error or first_error(page), 400
+    elif page.cleaned_data["last"]:
+        last = Incident.objects.visible_to(request.user).filter(pk=page.cleaned_data["last"]).first()
+    values = {name: form[name].value() or "" for name in form.fields}
+    values["category_label"] = values["category"]
     return render(
         request,
         "dispatch/intake.html",
@@ -260,9 +265,60 @@ def intake(request):
             "repeats": repeats,
             "last": last,
             "priorities": Incident.Priority.choices,
+            # Errors of these are shown beside their field; any other (merge_into, the token, none) on top.
+            "inline_fields": (
+                "caller_phone",
+                "caller_name",
+                "address",
+                "lat",
+                "lon",
+                "category",
+                "priority",
+                "description",
+            ),
         },
-        status=400 if error and not repeats else 200,
+        status=status,
     )
+
+
+def _with_token(data: QueryDict, token: str) -> QueryDict:
+    data = data.copy()
+    data["token"] = token
+    return data
+
+
+def _receive(request, form: IntakeForm):
+    """Record the call; (error, repeat candidates, redirect once done)."""
+    merge_into = None
+    if form.cleaned_data["merge_into"] is not None:
+        merge_into = Incident.objects.visible_to(request.user).filter(pk=form.cleaned_data["merge_into"]).first()
+        if merge_into is None:
+            return ActionError(_("要合并的警情不存在"), field="merge_into", code="not_found"), [], None
+    action = ReceiveCall(
+        by=request.user,
+        data=form.call_data(),
+        merge_into=merge_into,
+        force_new=form.cleaned_data["force_new"],
+        key=form.cleaned_data["token"] or None,
+    )
+    try:
+        incident, created = action.execute()
+    except IntakeKeyReused as exc:
+        message = _("此表单已提交过（警情 %(number)s）。如为新的来电，请核对后再次提交。") % {
+            "number": exc.incident.number if exc.incident else "-"
+        }
+        return Conflict(message, field="token", code=exc.code), [], None
+    except RepeatCall as exc:
+        return exc, exc.candidates, None
+    except ActionError as exc:
+        return exc, [], None
+    if action.replayed:
+        messages.info(request, _("该来电已登记，未重复新建：%(number)s") % {"number": incident.number})
+    elif created:
+        messages.success(request, _("已接警：%(number)s") % {"number": incident.number})
+    else:
+        messages.info(request, _("已合并到警情 %(number)s") % {"number": incident.number})
+    return None, [], redirect(reverse("intake") + f"?last={incident.pk}")
 
 
 def _visible_incident(request, pk):
@@ -295,47 +351,90 @@ def incident_page(request, pk):
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_GET
 def incident_panel(request, pk):
-    """The incident panel (board side pane and incident page); POST runs dispatch/cancel/reopen/reveal."""
-    incident = _visible_incident(request, pk)
-    error = None
-    reveal = False
-    if request.method == "POST":
-        op = request.POST.get("op")
-        try:
-            if op == "dispatch":
-                ids = request.POST.getlist("unit_ids")
-                if not all(i.isdigit() for i in ids):
-                    raise ActionError(_("警力编号应为整数"), field="unit_ids")
-                DispatchUnits(incident=incident, unit_ids=[int(i) for i in ids], by=request.user).execute()
-            elif op == "cancel":
-                CancelIncident(incident=incident, reason=request.POST.get("reason", ""), by=request.user).execute()
-            elif op == "reopen":
-                ReopenIncident(incident=incident, reason=request.POST.get("reason", ""), by=request.user).execute()
-            elif op == "reveal":
-                RevealCaller(incident=incident, by=request.user).execute()  # PIPL: the viewing is logged
-                reveal = True
-            else:
-                raise ActionError(_("未知操作"), field="op")
-        except ActionError as exc:
-            error = exc
-        incident.refresh_from_db()
+    """The incident panel (board side pane and incident page); each operation on it has its own URL."""
+    return _render_panel(request, _visible_incident(request, pk))
+
+
+def _render_panel(request, incident, error: ActionError | None = None, *, reveal: bool = False):
     ctx = _panel_context(request, incident, error)
     ctx["reveal"] = reveal
-    return render(request, "dispatch/_incident_panel.html", ctx, status=200)
+    return render(request, "dispatch/_incident_panel.html", ctx, status=error.status if error else 200)
+
+
+def _panel_action(request, pk, form_class, act):
+    """Run `act(incident, cleaned_data)` from the panel's form and answer with the panel again:
+    on a refusal, with the message beside the field and the error's status (400/403/409)."""
+    incident = _visible_incident(request, pk)
+    form = form_class(request.POST)
+    error, reveal = None, False
+    if not form.is_valid():
+        error = first_error(form)
+    else:
+        try:
+            reveal = bool(act(incident, form.cleaned_data))
+        except ActionError as exc:
+            error = exc
+    incident.refresh_from_db()
+    return _render_panel(request, incident, error, reveal=reveal)
+
+
+@login_required
+@require_POST
+def dispatch_units(request, pk):
+    """派警 from the panel."""
+
+    def act(incident, data):
+        DispatchUnits(incident=incident, unit_ids=data["unit_ids"], by=request.user).execute()
+
+    return _panel_action(request, pk, DispatchForm, act)
+
+
+@login_required
+@require_POST
+def cancel_incident(request, pk):
+    """撤销警情."""
+
+    def act(incident, data):
+        CancelIncident(incident=incident, reason=data["reason"], by=request.user).execute()
+
+    return _panel_action(request, pk, ReasonForm, act)
+
+
+@login_required
+@require_POST
+def reopen_incident(request, pk):
+    """重新打开."""
+
+    def act(incident, data):
+        ReopenIncident(incident=incident, reason=data["reason"], by=request.user).execute()
+
+    return _panel_action(request, pk, ReasonForm, act)
+
+
+@login_required
+@require_POST
+def reveal_caller(request, pk):
+    """The caller's number in full, in this one answer (PIPL: the viewing is logged)."""
+
+    def act(incident, data):
+        RevealCaller(incident=incident, by=request.user).execute()
+        return True
+
+    return _panel_action(request, pk, RevealForm, act)
 
 
 # --- the officer's phone page -------------------------------------------------------------------
 
 
-def _my_unit(request):
-    units = list(Unit.objects.filter(members=request.user).select_related("organization"))
+def _my_unit(user, wanted: int | None):
+    """The officer's unit asked for, or their first: asking for someone else's unit gets one's own."""
+    units = list(Unit.objects.filter(members=user).select_related("organization"))
     if not units:
         return None
-    wanted = request.GET.get("unit") or request.POST.get("unit")
     for unit in units:
-        if str(unit.pk) == wanted:
+        if unit.pk == wanted:
             return unit
     return units[0]
 
@@ -371,43 +470,90 @@ def _phone_version(unit, assignment) -> str:
     return "|".join(str(p) for p in parts)
 
 
+def _unit_from_query(request):
+    """(unit, error) for `?unit=…`: an id that is not a number is refused, not guessed at."""
+    form = UnitForm(request.GET)
+    error = None if form.is_valid() else first_error(form)
+    return _my_unit(request.user, form.cleaned_data.get("unit")), error
+
+
 @login_required
 def phone(request):
     """掌上处警: the crew's page — current task, status buttons, position, 处警反馈."""
-    unit = _my_unit(request)
-    return render(request, "dispatch/phone.html", _phone_context(request, unit) | {"nav": "phone"})
+    unit, error = _unit_from_query(request)
+    context = _phone_context(request, unit, error) | {"nav": "phone"}
+    return render(request, "dispatch/phone.html", context, status=400 if error else 200)
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@require_GET
 def phone_panel(request):
-    unit = _my_unit(request)
+    unit, error = _unit_from_query(request)
+    if unit is None:
+        raise Http404
+    return render(
+        request, "dispatch/_phone_panel.html", _phone_context(request, unit, error), status=400 if error else 200
+    )
+
+
+def _phone_action(request, form_class, act):
+    """Run `act(unit, cleaned_data)` for the officer's unit and answer with the phone panel again:
+    on a refusal, with the message beside the field and the error's status (400/403/409)."""
+    form = form_class(request.POST)
+    valid = form.is_valid()
+    unit = _my_unit(request.user, form.cleaned_data.get("unit"))
     if unit is None:
         raise Http404
     error = None
-    if request.method == "POST":
-        op = request.POST.get("op", "")
+    if not valid:
+        error = first_error(form)
+    else:
         try:
-            if op in AdvanceAssignment.STEPS:
-                AdvanceAssignment(unit=unit, step=op, by=request.user).execute()
-            elif op == "feedback":
-                SubmitFeedback(
-                    unit=unit,
-                    result=request.POST.get("result", ""),
-                    text=request.POST.get("text", ""),
-                    by=request.user,
-                ).execute()
-            elif op in (UnitStatus.AVAILABLE, UnitStatus.OFFLINE):
-                SetUnitStatus(unit=unit, status=op, by=request.user).execute()
-            elif op == "position":
-                try:
-                    lat, lon = float(request.POST.get("lat", "")), float(request.POST.get("lon", ""))
-                except ValueError:
-                    raise ActionError(_("坐标无效"), field="lat") from None
-                ReportPosition(unit=unit, lat=lat, lon=lon, by=request.user).execute()
-            else:
-                raise ActionError(_("未知操作"), field="op")
+            act(unit, form.cleaned_data)
         except ActionError as exc:
             error = exc
-        unit.refresh_from_db()
-    return render(request, "dispatch/_phone_panel.html", _phone_context(request, unit, error))
+    unit.refresh_from_db()
+    status = error.status if error else 200
+    return render(request, "dispatch/_phone_panel.html", _phone_context(request, unit, error), status=status)
+
+
+@login_required
+@require_POST
+def phone_step(request, step):
+    """出警 / 到场 / 开始处置 / 处置完毕 (the URL admits only these steps)."""
+    return _phone_action(
+        request, StepForm, lambda unit, data: AdvanceAssignment(unit=unit, step=step, by=request.user).execute()
+    )
+
+
+@login_required
+@require_POST
+def phone_feedback(request):
+    """处警反馈."""
+
+    def act(unit, data):
+        SubmitFeedback(unit=unit, result=data["result"], text=data["text"], by=request.user).execute()
+
+    return _phone_action(request, FeedbackForm, act)
+
+
+@login_required
+@require_POST
+def phone_status(request):
+    """上线（空闲）/ 下线."""
+
+    def act(unit, data):
+        SetUnitStatus(unit=unit, status=data["status"], by=request.user).execute()
+
+    return _phone_action(request, StatusForm, act)
+
+
+@login_required
+@require_POST
+def phone_position(request):
+    """The position the phone reports every 30 s."""
+
+    def act(unit, data):
+        ReportPosition(unit=unit, lat=data["lat"], lon=data["lon"], by=request.user).execute()
+
+    return _phone_action(request, PositionForm, act)

@@ -8,3 +8,12 @@ document.body.addEventListener("htmx:beforeSwap", (ev) => {
   const incoming = /id="panel-version" data-version="([^"]*)"/.exec(ev.detail.xhr.responseText);
   if (incoming && incoming[1] === current.dataset.version) ev.detail.shouldSwap = false;
 });
+/* A refused action (400 bad input, 403 not allowed, 409 changed underneath) answers with the panel
+   again, its message beside the field: swap it in like a success instead of dropping it. */
+document.body.addEventListener("htmx:beforeSwap", (ev) => {
+  const status = ev.detail.xhr.status;
+  if ((status === 400 || status === 403 || status === 409) && /id="panel-version"/.test(ev.detail.xhr.responseText)) {
+    ev.detail.shouldSwap = true;
+    ev.detail.isError = false;
+  }
+});
