@@ -1,14 +1,35 @@
 """Case documents: checked by content and size, stored outside the web root, served only in scope."""
 
+from io import BytesIO
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from PIL import Image
+from pypdf import PdfWriter
 
 from anmin.cases.actions import OpenCase
 from anmin.cases.models import CaseDocument
 from anmin.core.models import AuditEntry
 
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+def _blank_pdf() -> bytes:
+    """A one-page PDF that a PDF reader opens (uploads are refused unless their page tree parses)."""
+    writer, buffer = PdfWriter(), BytesIO()
+    writer.add_blank_page(width=72, height=72)
+    writer.write(buffer)
+    return buffer.getvalue()
+
+
+PDF = _blank_pdf()
+
+
+def _small_png() -> bytes:
+    buffer = BytesIO()
+    Image.new("RGB", (4, 4), (200, 30, 30)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+PNG = _small_png()
 EXE = b"MZ\x90\x00\x03" + b"\x00" * 64
 
 
@@ -24,12 +45,11 @@ def _private_dir(settings, tmp_path):
 
 def upload(client, case, name, content, **extra):
     data = {
-        "op": "upload",
         "kind": "document",
         "title": extra.pop("title", ""),
         "file": SimpleUploadedFile(name, content),
     }
-    return client.post(f"/cases/{case.pk}/", data | extra)
+    return client.post(f"/cases/{case.pk}/documents/", data | extra)
 
 
 def test_it_stores_a_pdf_outside_the_web_root_and_serves_it_in_scope(city, case, tmp_path):

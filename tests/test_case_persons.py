@@ -149,7 +149,7 @@ def test_a_leader_cannot_approve_their_own_detention_request(city, suspect, case
         ({"kind": "torture"}, "kind", 400),
         ({"kind": "detention"}, "reason", 400),  # a request needs its reason
         ({"kind": "summons", "person_id": 999999}, "person_id", 400),
-        ({"kind": "summons", "person_id": "x"}, "person_id", 422),
+        ({"kind": "summons", "person_id": "x"}, "person_id", 400),
     ],
 )
 def test_it_rejects_bad_measures(case, api, suspect, payload, field, status):
@@ -192,18 +192,18 @@ def test_a_public_order_summons_starts_the_8_hour_questioning_clock(city, api):
 def test_the_case_page_registers_masks_and_reveals_a_person(city, case):
     client = city.login(city.station_officer)
     response = client.post(
-        f"/cases/{case.pk}/", {"op": "add_person", "role": "suspect", "name": "李某", "id_number": VALID}
+        f"/cases/{case.pk}/persons/", {"role": "suspect", "name": "李某", "id_number": VALID}
     )
     assert response.status_code == 302
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert VALID[:6] + "********" + VALID[-4:] in page
     assert VALID not in page
     person = CasePerson.objects.get()
-    page = client.post(f"/cases/{case.pk}/", {"op": "reveal", "person": person.pk}).content.decode()
+    page = client.post(f"/cases/{case.pk}/persons/reveal/", {"person": person.pk}).content.decode()
     assert VALID in page
     assert AuditEntry.objects.filter(action="case.view_id_number", object_id=str(person.pk)).exists()
     response = client.post(
-        f"/cases/{case.pk}/", {"op": "add_person", "role": "suspect", "name": "某", "id_number": "123"}
+        f"/cases/{case.pk}/persons/", {"role": "suspect", "name": "某", "id_number": "123"}
     )
     assert response.status_code == 400
     assert "身份证" in response.content.decode()

@@ -291,14 +291,14 @@ def test_case_pages_are_scoped(city, branch_leader):
     case = open_case(city)
     outsider = city.login(city.outsider)
     assert outsider.get(f"/cases/{case.pk}/").status_code == 404
-    assert outsider.post(f"/cases/{case.pk}/", {"action": "file", "reason": "x"}).status_code == 404
+    assert outsider.post(f"/cases/{case.pk}/transition/", {"action": "file", "reason": "x"}).status_code == 404
     assert case.number not in outsider.get("/cases/").content.decode()
     assert outsider.get("/approvals/").status_code == 403  # not an approver
     own = city.login(city.station_officer)
     assert case.number in own.get("/cases/").content.decode()
     page = own.get(f"/cases/{case.pk}/").content.decode()
     assert 'id="action-file"' in page
-    assert own.post(f"/cases/{case.pk}/", {"action": "solve"}).status_code == 400  # not allowed: named, no 500
+    assert own.post(f"/cases/{case.pk}/transition/", {"action": "solve"}).status_code == 400  # not allowed: named, no 500
     _c, approval = ChangeCaseStatus(case=case, action="file", by=city.station_officer, reason="立案").execute()
     jizhou_leader = OfficerFactory(username="jizhou_leader", organization=city.branch_b, role=Role.LEADER)
     other = city.login(jizhou_leader)
@@ -326,8 +326,8 @@ def test_it_sets_helpers_who_then_see_the_case(city):
     assert response.json()["detail"][0]["field"] == "officer_ids"
     assert list(case.helpers.all()) == [colleague]
     client = city.login(city.station_officer)
-    assert client.post(f"/cases/{case.pk}/", {"op": "helpers", "badges": colleague.badge_number}).status_code == 302
-    assert client.post(f"/cases/{case.pk}/", {"op": "helpers", "badges": "999999"}).status_code == 400
+    assert client.post(f"/cases/{case.pk}/helpers/", {"badges": colleague.badge_number}).status_code == 302
+    assert client.post(f"/cases/{case.pk}/helpers/", {"badges": "999999"}).status_code == 400
 
 
 def test_a_case_takes_its_category_from_the_incident_or_from_a_code(city, call_data):

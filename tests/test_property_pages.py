@@ -15,14 +15,13 @@ def case(city):
 
 def register(client, case, **extra):
     data = {
-        "op": "register",
         "kind": "phone",
         "description": "黑色手机一部",
         "quantity": "1",
         "unit": "部",
         "estimated_value": "800",
     } | extra
-    return client.post(f"/cases/{case.pk}/property/", data)
+    return client.post(f"/cases/{case.pk}/property/register/", data)
 
 
 def test_an_officer_registers_hands_over_and_stores_an_item(city, case):
@@ -34,14 +33,14 @@ def test_an_officer_registers_hands_over_and_stores_an_item(city, case):
     assert item.label_code in page
     assert f'id="step-{item.pk}-hand_over"' in page
     response = client.post(
-        f"/cases/{case.pk}/property/", {"item": item.pk, "action": "hand_over", "counterpart": "保管员张某"}
+        f"/cases/{case.pk}/property/custody/", {"item": item.pk, "action": "hand_over", "counterpart": "保管员张某"}
     )
     assert response.status_code == 302
-    response = client.post(f"/cases/{case.pk}/property/", {"item": item.pk, "action": "store", "location": "A-03"})
+    response = client.post(f"/cases/{case.pk}/property/custody/", {"item": item.pk, "action": "store", "location": "A-03"})
     item.refresh_from_db()
     assert (item.status, item.location) == ("stored", "A-03")
     # skipping ahead is refused with the field named, and nothing changes
-    response = client.post(f"/cases/{case.pk}/property/", {"item": item.pk, "action": "store", "location": "B"})
+    response = client.post(f"/cases/{case.pk}/property/custody/", {"item": item.pk, "action": "store", "location": "B"})
     assert response.status_code == 400
     assert 'data-field="action"' in response.content.decode()
 
@@ -60,10 +59,10 @@ def test_lending_waits_for_a_leader_on_the_review_page(city, case):
     kinds = [v for v, _l in SeizedItem._meta.get_field("kind").choices]
     register(client, case, kind=kinds[0])
     item = SeizedItem.objects.get()
-    client.post(f"/cases/{case.pk}/property/", {"item": item.pk, "action": "hand_over", "counterpart": "保管员"})
-    client.post(f"/cases/{case.pk}/property/", {"item": item.pk, "action": "store", "location": "A-01"})
+    client.post(f"/cases/{case.pk}/property/custody/", {"item": item.pk, "action": "hand_over", "counterpart": "保管员"})
+    client.post(f"/cases/{case.pk}/property/custody/", {"item": item.pk, "action": "store", "location": "A-01"})
     client.post(
-        f"/cases/{case.pk}/property/", {"item": item.pk, "action": "lend", "counterpart": "鉴定中心", "note": "送检"}
+        f"/cases/{case.pk}/property/custody/", {"item": item.pk, "action": "lend", "counterpart": "鉴定中心", "note": "送检"}
     )
     item.refresh_from_db()
     assert item.status == "stored"  # not yet: an approval was requested
@@ -73,7 +72,7 @@ def test_lending_waits_for_a_leader_on_the_review_page(city, case):
     approval = item.approvals.get()
     assert f'id="papproval-{approval.pk}"' in page
     assert approver.post(f"/property/approvals/{approval.pk}/decide/", {"decision": "approve"}).status_code == 302
-    client.post(f"/cases/{case.pk}/property/", {"item": item.pk, "action": "lend", "counterpart": "鉴定中心"})
+    client.post(f"/cases/{case.pk}/property/custody/", {"item": item.pk, "action": "lend", "counterpart": "鉴定中心"})
     item.refresh_from_db()
     assert item.status == "lent"
 

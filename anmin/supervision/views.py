@@ -1,26 +1,26 @@
 """Screens of supervision: the supervisor's board and its drill-down, the 受案立案审查巡查 list,
 the officer's reminders, and the clock forms of the case page (extend, record completion)."""
 
-from datetime import datetime
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from anmin.cases.models import Case
+from anmin.cases.views import case_page_response
 from anmin.core.errors import ActionError
+from anmin.core.forms import clean, first_error
 from anmin.incidents.models import Incident
 from anmin.org.models import Organization
 from anmin.supervision.actions import CompleteClock, DismissInspection, ExtendClock, ReadNotices, can_supervise
 from anmin.supervision.dashboard import drill_down, summary
+from anmin.supervision.forms import ClockListForm, CompleteForm, DismissForm, ExtendForm, NoticeListForm, ReadForm
 from anmin.supervision.inspection import idle_cases, incidents_without_case
-from anmin.supervision.models import RUNNING_STATES, Clock, ClockNotice, ClockState
+from anmin.supervision.models import Clock, ClockNotice, ClockState
 
 PAGE_SIZE = 100
 #: The inspection page shows this many rows of each list (with the full count); dismissing moves on.
@@ -45,21 +45,21 @@ def dashboard(request):
 def clock_list(request):
     """The clocks behind one number of the board: ?org=<unit id>&state=overdue|due_soon|normal."""
     _require_supervisor(request)
-    state = request.GET.get("state", "")
-    if state not in RUNNING_STATES:
-        raise Http404
-    org_id = request.GET.get("org", "")
-    organization = get_object_or_404(
-        Organization.objects.visible_to(request.user), pk=org_id if org_id.isdigit() else 0
-    )
-    page = Paginator(drill_down(request.user, organization, state), PAGE_SIZE).get_page(request.GET.get("page"))
+    form = ClockListForm(request.GET)
+    if not form.is_valid():
+        # A link edited by hand: the page says which value is wrong, and lists nothing.
+        context = {"nav": "supervision", "form": form, "error": first_error(form), "now": timezone.now()}
+        return render(request, "supervision/clocks.html", context, status=400)
+    query = form.cleaned_data
+    organization = get_object_or_404(Organization.objects.visible_to(request.user), pk=query["org"])
+    page = Paginator(drill_down(request.user, organization, query["state"]), PAGE_SIZE).get_page(query["page"])
     return render(
         request,
         "supervision/clocks.html",
         {
             "nav": "supervision",
             "organization": organization,
-            "state": ClockState(state),
+            "state": ClockState(query["state"]),
             "page": page,
             "now": timezone.now(),
         },
@@ -71,54 +71,68 @@ def clock_list(request):
 def inspection(request):
     """受案立案审查巡查: incidents with no case after the review limit, idle cases; POST dismisses one."""
     _require_supervisor(request)
-    error = None
+    error, failed = None, {}
     if request.method == "POST":
+        form = DismissForm(request.POST)
         try:
-            _dismiss(request)
+            if not form.is_valid():
+                raise first_error(form)
+            _dismiss(request, form.cleaned_data)
         except ActionError as exc:
-            error = exc
+            error, failed = exc, form.cleaned_data
         else:
             messages.success(request, _("已排除，理由已记录"))
             return redirect("inspection")
     now = timezone.now()
     incidents = incidents_without_case(request.user, now)
     cases = idle_cases(request.user, now)
+    shown_incidents, shown_cases = list(incidents[:INSPECTION_ROWS]), list(cases[:INSPECTION_ROWS])
+    # The message goes beside the row it is about; for a row not on the page, above the lists.
+    failed_incident = failed.get("item") if failed.get("kind") == "incident" else None
+    failed_case = failed.get("item") if failed.get("kind") == "case" else None
+    on_page = any(i.pk == failed_incident for i in shown_incidents) or any(c.pk == failed_case for c in shown_cases)
     return render(
         request,
         "supervision/inspection.html",
         {
             "nav": "inspection",
-            "incidents": incidents[:INSPECTION_ROWS],
+            "incidents": shown_incidents,
             "incident_count": incidents.count(),
-            "cases": cases[:INSPECTION_ROWS],
+            "cases": shown_cases,
             "case_count": cases.count(),
             "now": now,
             "error": error,
+            "failed_incident": failed_incident if on_page else None,
+            "failed_case": failed_case if on_page else None,
+            "error_on_top": error is not None and not on_page,
+            "values": request.POST if error else {},
         },
-        status=400 if error else 200,
+        status=error.status if error else 200,
     )
 
 
-def _dismiss(request) -> None:
-    kind, item = request.POST.get("kind"), request.POST.get("item", "")
-    pk = int(item) if item.isdigit() else 0
-    reason = request.POST.get("reason", "")
-    if kind == "incident":
-        incident = Incident.objects.filter(pk=pk).first()
+def _dismiss(request, data: dict) -> None:
+    if data["kind"] == "incident":
+        incident = Incident.objects.filter(pk=data["item"]).first()
         if incident is None:
             raise ActionError(_("该警情不存在"), field="item", code="not_found")
-        DismissInspection(incident=incident, reason=reason, by=request.user).execute()
-    elif kind == "case":
-        case = Case.objects.filter(pk=pk).first()
+        DismissInspection(incident=incident, reason=data["reason"], by=request.user).execute()
+    else:
+        case = Case.objects.filter(pk=data["item"]).first()
         if case is None:
             raise ActionError(_("该案件不存在"), field="item", code="not_found")
-        DismissInspection(case=case, reason=reason, by=request.user).execute()
-    else:
-        raise ActionError(_("未知的巡查项"), field="kind")
+        DismissInspection(case=case, reason=data["reason"], by=request.user).execute()
 
 
 def _visible_clock(request, pk: int) -> Clock:
     return get_object_or_404(Clock.objects.visible_to(request.user).select_related("case", "rule"), pk=pk)
+
+
+def _clock_refused(request, clock: Clock, error: ActionError):
+    """The case page again, the message above its clocks (the clocks panel is drawn by a template tag
+    of this app; the page around it belongs to cases)."""
+    case = Case.objects.select_related("organization", "lead_investigator", "incident").get(pk=clock.case_id)
+    return case_page_response(request, case, failed="clock", error=error, values=request.POST)
 
 
 @login_required
@@ -127,25 +141,12 @@ def clock_extend(request, pk: int):
     """申请延长办案期限 from the case page; the request waits in the leader's approval inbox."""
     clock = _visible_clock(request, pk)
     try:
-        ExtendClock(
-            clock=clock, code=request.POST.get("code", ""), reason=request.POST.get("reason", ""), by=request.user
-        ).execute()
+        data = clean(ExtendForm, request.POST)
+        ExtendClock(clock=clock, code=data["code"], reason=data["reason"], by=request.user).execute()
     except ActionError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.info(request, _("已提交延长期限申请，等待领导审批"))
+        return _clock_refused(request, clock, exc)
+    messages.info(request, _("已提交延长期限申请，等待领导审批"))
     return redirect("case", pk=clock.case_id)
-
-
-def _local_datetime(value: str) -> datetime | None:
-    """An <input type=datetime-local> value in the server's time zone, or None when empty."""
-    if not value:
-        return None
-    try:
-        naive = datetime.fromisoformat(value)
-    except ValueError:
-        raise ActionError(_("完成时间格式无效"), field="at") from None
-    return timezone.make_aware(naive) if timezone.is_naive(naive) else naive
 
 
 @login_required
@@ -154,12 +155,11 @@ def clock_complete(request, pk: int):
     """记录完成 (送看守所、通知家属、讯问…) from the case page."""
     clock = _visible_clock(request, pk)
     try:
-        at = _local_datetime(request.POST.get("at", ""))
-        CompleteClock(clock=clock, at=at, note=request.POST.get("note", ""), by=request.user).execute()
+        data = clean(CompleteForm, request.POST)
+        CompleteClock(clock=clock, at=data["at"], note=data["note"], by=request.user).execute()
     except ActionError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已记录：%(rule)s") % {"rule": clock.rule.name})
+        return _clock_refused(request, clock, exc)
+    messages.success(request, _("已记录：%(rule)s") % {"rule": clock.rule.name})
     return redirect("case", pk=clock.case_id)
 
 
@@ -168,17 +168,33 @@ def clock_complete(request, pk: int):
 def notices(request):
     """提醒: the officer's own reminders, newest first; POST marks one (or all) read."""
     if request.method == "POST":
+        try:
+            data = clean(ReadForm, request.POST)
+        except ActionError as exc:
+            return _notices_page(request, page_number=None, error=exc)
         notice = None
-        if request.POST.get("notice"):
-            notice = get_object_or_404(ClockNotice.objects.filter(recipient=request.user), pk=request.POST["notice"])
+        if data["notice"] is not None:
+            notice = get_object_or_404(ClockNotice.objects.filter(recipient=request.user), pk=data["notice"])
         ReadNotices(notice=notice, by=request.user).execute()
         return redirect("notices")
+    query = NoticeListForm(request.GET)
+    if not query.is_valid():
+        return _notices_page(request, page_number=None, error=first_error(query))
+    return _notices_page(request, page_number=query.cleaned_data["page"], error=None)
+
+
+def _notices_page(request, *, page_number: int | None, error: ActionError | None):
     qs = ClockNotice.objects.filter(recipient=request.user).select_related(
         "clock__rule", "clock__case__organization", "clock__measure__person"
     )
-    page = Paginator(qs.order_by("-created_at", "-id"), 50).get_page(request.GET.get("page"))
+    page = Paginator(qs.order_by("-created_at", "-id"), 50).get_page(page_number)
     unread = ClockNotice.objects.filter(recipient=request.user, read_at__isnull=True).count()
-    return render(request, "supervision/notices.html", {"nav": "notices", "page": page, "unread": unread})
+    return render(
+        request,
+        "supervision/notices.html",
+        {"nav": "notices", "page": page, "unread": unread, "error": error},
+        status=error.status if error else 200,
+    )
 
 
 @login_required
