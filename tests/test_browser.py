@@ -123,3 +123,44 @@ def test_repeat_call_is_offered_for_merging(city, asgi_server, browser, call_dat
     first.refresh_from_db()
     assert first.call_count == 2
     assert Incident.objects.count() == 1
+
+
+def test_a_resubmitted_intake_leads_to_the_first_incident(city, asgi_server, browser, call_data):
+    page = logged_in_page(browser, asgi_server, city.dispatcher)
+    page.goto(asgi_server.url + "/intake/")
+    page.fill("#address", call_data["address"])
+    page.fill("#lat", str(call_data["lat"]))
+    page.fill("#lon", str(call_data["lon"]))
+    page.fill("#category", "0601")
+    # The first submission reaches the server but its answer is lost (a dropped connection)...
+    status = page.evaluate(
+        """() => { const f = document.getElementById("intake-form");
+                   return fetch(location.href, { method: "POST", body: new FormData(f), redirect: "manual" })
+                     .then((r) => r.status); }"""
+    )
+    assert status in (0, 302)  # an opaque redirect: the incident was recorded
+    incident = Incident.objects.get()
+    # ...so the call-taker submits again: the page leads to that incident, and there is no second one.
+    page.click("#submit-intake")
+    page.wait_for_selector("text=未重复新建")
+    assert incident.number in page.inner_text(".msg.info")
+    shot(page, "intake-resubmitted")
+    page.dblclick("#submit-intake")  # an empty form now: refused, never a blank incident
+    assert Incident.objects.count() == 1
+
+
+def test_a_refused_dispatch_shows_its_reason_in_the_panel(city, asgi_server, browser, call_data):
+    from anmin.incidents.actions import ReceiveCall
+
+    incident, _ = ReceiveCall(by=city.dispatcher, data=call_data).execute()
+    board = logged_in_page(browser, asgi_server, city.dispatcher)
+    board.goto(f"{asgi_server.url}/board/?incident={incident.pk}")
+    board.wait_for_selector("#dispatch-form .rec")
+    first = board.locator("#dispatch-form .rec").first.inner_text()
+    callsign = first.split()[0]
+    Unit.objects.filter(callsign=callsign).update(status=UnitStatus.OFFLINE)  # taken off duty meanwhile
+    board.click("#dispatch-button")
+    error = board.wait_for_selector("#unit_ids-error")
+    assert "当前不可派" in error.inner_text()
+    shot(board, "board-dispatch-refused")
+    assert not incident.assignments.exists()
