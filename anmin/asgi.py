@@ -32,14 +32,51 @@ from anmin.dispatch.routing import websocket_urlpatterns  # noqa: E402
 # staticfiles handler: intranet deployments have no CDN.
 static_prefix = "/" + settings.STATIC_URL.lstrip("/")
 static_app = ASGIStaticFilesHandler(django_asgi_app)
-django_http_app = ThreadPoolDjango(WSGIHandler(), threads=settings.SERVE_THREADS)
+django_http_app = ThreadPoolDjango(
+    WSGIHandler(),
+    threads=settings.SERVE_THREADS,
+    heavy_threads=settings.HEAVY_THREADS,
+    heavy_per_client=settings.HEAVY_PER_USER,
+)
+
+
+def plain_static_path(path: str) -> bool:
+    """Whether a static path names a file below the prefix: no "..", ".", empty segment, backslash
+    or NUL. The staticfiles finders refuse such paths with SuspiciousFileOperation, which the
+    static handler let through as a 500 (`GET /static/anmin/../../settings.py` sent as is)."""
+    rest = path[len(static_prefix) :]
+    if "\\" in rest or "\x00" in rest:
+        return False
+    return all(part not in ("", ".", "..") for part in rest.split("/"))
+
+
+def static_refusal(scope) -> tuple[int, bytes, list[tuple[bytes, bytes]]] | None:
+    """Why a static request is answered without the static handler, or None to serve it.
+
+    Static files take no request body: a request that brings one (which the handler would spool
+    to disk whatever its size) is refused before a byte of it is read.
+    """
+    if not plain_static_path(scope["path"]):
+        return 404, b"Not Found\n", []
+    if scope["method"] not in ("GET", "HEAD"):
+        return 405, b"Method Not Allowed\n", [(b"allow", b"GET, HEAD")]
+    for raw_name, value in scope.get("headers", ()):
+        name = raw_name.lower()
+        if (name == b"content-length" and value.strip() != b"0") or name == b"transfer-encoding":
+            return 413, b"Request Entity Too Large\n", [(b"connection", b"close")]
+    return None
 
 
 async def http(scope, receive, send):
-    if scope["path"].startswith(static_prefix):
+    if not scope["path"].startswith(static_prefix):
+        await django_http_app(scope, receive, send)
+    elif (refused := static_refusal(scope)) is None:
         await static_app(scope, receive, send)
     else:
-        await django_http_app(scope, receive, send)
+        status, body, headers = refused
+        headers = [(b"content-type", b"text/plain"), *headers]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": body})
 
 
 router = ProtocolTypeRouter(

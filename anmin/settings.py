@@ -9,7 +9,25 @@ from django.utils.translation import gettext_lazy as _
 from anmin.core.env import envbool, envfloat, envint, envlist, envstr
 
 BASE_DIR = Path(__file__).resolve().parent
-VAR_DIR = Path(envstr("ANMIN_VAR_DIR", str(Path.cwd() / "var")))
+
+
+def default_var_dir() -> Path:
+    """Where data lives when ANMIN_VAR_DIR is not set: never a folder that depends on the working
+    directory (`anmin migrate` run from / once wrote /var/anmin.sqlite3).
+
+    Running from a source checkout (pyproject.toml beside the package): the checkout's var/, as the
+    quickstart expects. Installed as a package: the user's data directory, $XDG_DATA_HOME/anmin or
+    ~/.local/share/anmin. Nothing is created here: the SQLite backend creates the folder when it
+    first opens the database, and file storage when it first saves a file.
+    """
+    checkout = BASE_DIR.parent
+    if (checkout / "pyproject.toml").is_file():
+        return checkout / "var"
+    data_home = envstr("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
+    return Path(data_home) / "anmin"
+
+
+VAR_DIR = Path(envstr("ANMIN_VAR_DIR") or default_var_dir()).resolve()
 
 DEBUG = envbool("DEBUG", False)
 SECRET_KEY = envstr("SECRET_KEY")
@@ -83,16 +101,25 @@ TEMPLATES = [
 ]
 
 # --- Database -------------------------------------------------------------------------------
-# Default: an SQLite file under ./var/ in WAL mode, so the quickstart needs nothing installed.
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Default: an SQLite file under VAR_DIR in WAL mode, so the quickstart needs nothing installed.
 DATABASE_URL = envstr("DATABASE_URL", f"sqlite:///{VAR_DIR / 'anmin.sqlite3'}")
 # HTTP requests run in a fixed pool of SERVE_THREADS threads (see anmin.asgi), so a connection
 # can be kept per thread: on SQLite that saves the connect, the PRAGMAs and the WAL checkpoint
 # on close, about 2 ms of every request. PostgreSQL gets a connection pool instead, below.
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint("DB_CONN_MAX_AGE", 600))}
-# Eight: enough that a few slow requests (a PDF, an export) do not hold up the rest; with 16 the
-# threads' contention for the GIL cost more CPU per request (1.7 ms per status query against 1.2).
+# Eight: enough that a few slow requests do not hold up the rest; with 16 the threads' contention
+# for the GIL cost more CPU per request (1.7 ms per status query against 1.2).
 SERVE_THREADS = envint("SERVE_THREADS", 8, minimum=1, maximum=256)
+# Views marked @heavy (PDF and Excel exports) run on a pool of their own, so that 110 intake never
+# queues behind them (anmin.core.lanes); one client may have HEAVY_PER_USER of them in flight.
+HEAVY_THREADS = envint("HEAVY_THREADS", 2, minimum=1, maximum=64)
+HEAVY_PER_USER = envint("HEAVY_PER_USER", 2, minimum=1, maximum=64)
+# The largest request body, uploads included (each upload field keeps its own smaller limit): the
+# server answers 413 from Content-Length, or as soon as the count passes it, before spooling more.
+MAX_REQUEST_MB = envint("MAX_REQUEST_MB", 25, minimum=1, maximum=4096)
+# Django's own limit on a body that is not file uploads (forms, JSON) is the same one, so the
+# server's 413 is the only limit a client meets (Django would otherwise refuse at 2.5 MB with 400).
+DATA_UPLOAD_MAX_MEMORY_SIZE = MAX_REQUEST_MB * 1024 * 1024
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool("DB_POOL", True):
     # A connection pool (psycopg_pool), one connection lent to each request for its duration.
     DATABASES["default"]["CONN_MAX_AGE"] = 0
@@ -102,10 +129,15 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbool
         "timeout": 20,
     }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Django's backend, plus creating the database's folder when it is first opened (anmin.core.sqlite).
+    DATABASES["default"]["ENGINE"] = "anmin.core.sqlite"
+    # synchronous=FULL: a transaction that answered "committed" survives a power loss (with
+    # NORMAL, WAL mode may lose the last ones). It costs an fsync per commit; measured with
+    # `anmin bench api` in the README (配置 / Settings).
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=20000;",
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=20000;",
     }
     # A file, not :memory:, so the ASGI server thread in browser tests sees the same database.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-anmin.sqlite3")}

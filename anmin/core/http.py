@@ -14,42 +14,113 @@ WSGI server) and returns the status, the headers and the body. A body larger tha
 client holds no thread: right for content already in memory and for a `FileResponse` (file
 reads). Any other streaming response (a generator, which may read the database as it goes, on
 the connection of the thread that started it) is produced whole in its own thread.
+
+Before any of that, the event loop enforces MAX_REQUEST_MB: a request whose Content-Length is
+larger, or whose body grows larger while it arrives, is answered 413 at once, before the rest is
+read or spooled (an anonymous client once streamed 1.5 GB at a GET-only route and 1.1 GB of it was
+spooled to disk before the 405). And it picks the lane: views marked `@heavy` (PDF and Excel
+exports) run on a pool of their own, see anmin.core.lanes.
 """
 
 import asyncio
 import contextvars
+import io
+import json
 import math
 import sys
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, StreamingHttpResponse
 
+from anmin.core import lanes
+
 #: A response up to this size is sent in one message; beyond it, in batches of this size.
 BUFFER_BYTES = 256 * 1024
+#: Retry-After of a heavy request refused because the client already has its share in flight:
+#: about the time a report pack takes to build.
+RETRY_AFTER_S = 5
 
 
 class Disconnected(Exception):
     """The client went away before its request body had arrived."""
 
 
-async def read_body(receive) -> Any:
-    """The request body as a file: in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE, then on disk."""
+class TooLarge(Exception):
+    """The request body is (or announces itself) larger than MAX_REQUEST_MB."""
+
+
+def declared_length(scope: dict) -> int | None:
+    """The Content-Length header as a number; None when absent. A malformed one raises ValueError."""
+    for name, value in scope.get("headers", ()):
+        if name.lower() == b"content-length":
+            value = value.strip()
+            if not value.isdigit():  # int() would also take "+5", " 5" and "1_0"
+                raise ValueError(value)
+            return int(value)
+    return None
+
+
+async def read_body(receive, limit: int) -> Any:
+    """The request body as a file: in memory up to FILE_UPLOAD_MAX_MEMORY_SIZE, then on disk.
+
+    Raises TooLarge as soon as more than `limit` bytes have arrived, before they are written: a
+    client that does not announce its length (chunked) is counted as it sends.
+    """
     body = tempfile.SpooledTemporaryFile(max_size=settings.FILE_UPLOAD_MAX_MEMORY_SIZE, mode="w+b")
-    while True:
-        message = await receive()
-        if message["type"] == "http.disconnect":
-            body.close()
-            raise Disconnected
-        if chunk := message.get("body"):
-            body.write(chunk)
-        if not message.get("more_body", False):
-            break
+    size = 0
+    try:
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                raise Disconnected
+            if chunk := message.get("body"):
+                size += len(chunk)
+                if size > limit:
+                    raise TooLarge
+                body.write(chunk)
+            if not message.get("more_body", False):
+                break
+    except BaseException:
+        body.close()
+        raise
     body.seek(0)
     return body
+
+
+def max_request_bytes() -> int:
+    return settings.MAX_REQUEST_MB * 1024 * 1024
+
+
+def _message(scope: dict, text: str, **params: Any) -> str:
+    """`text` translated into the language the request asks for (cookie, then Accept-Language)."""
+    from django.core.handlers.wsgi import WSGIRequest
+    from django.utils import translation
+
+    request = WSGIRequest(build_environ(scope, io.BytesIO()))
+    with translation.override(translation.get_language_from_request(request)):
+        return translation.gettext(text) % params
+
+
+def refusal(scope: dict, status: int, code: str, message: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
+    """A short answer made in the event loop: JSON as the API answers errors, plain text elsewhere."""
+    if scope["path"].startswith("/api/"):
+        body = json.dumps({"detail": [{"field": None, "message": message, "code": code}]}, ensure_ascii=False)
+        content_type = b"application/json"
+    else:
+        body = message + "\n"
+        content_type = b"text/plain; charset=utf-8"
+    encoded = body.encode("utf-8")
+    headers = [(b"content-type", content_type), (b"content-length", str(len(encoded)).encode("latin-1"))]
+    return headers, encoded
+
+
+async def answer(send, status: int, headers: list[tuple[bytes, bytes]], body: bytes) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": body, "more_body": False})
 
 
 def build_environ(scope: dict, body) -> dict[str, Any]:
@@ -108,11 +179,29 @@ def _close(result: Iterable[bytes]) -> None:
 
 
 class ThreadPoolDjango:
-    """An ASGI app for HTTP scopes that runs a WSGI application on `threads` pool threads."""
+    """An ASGI app for HTTP scopes that runs a WSGI application on `threads` pool threads.
 
-    def __init__(self, wsgi_app, threads: int):
+    With `heavy_threads`, requests for views marked `@heavy` run on a second pool of that many
+    threads instead, at most `heavy_per_client` at a time for each client (see anmin.core.lanes).
+    `is_heavy(path, method)` decides; by default the URL conf's marks do.
+    """
+
+    def __init__(
+        self,
+        wsgi_app,
+        threads: int,
+        *,
+        heavy_threads: int = 0,
+        heavy_per_client: int = 2,
+        is_heavy: Callable[[str, str], bool] = lanes.is_heavy,
+    ):
         self.app = wsgi_app
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="http")
+        self.heavy_executor = (
+            ThreadPoolExecutor(max_workers=heavy_threads, thread_name_prefix="heavy") if heavy_threads else None
+        )
+        self.heavy_limit = lanes.PerClientLimit(heavy_per_client)
+        self.is_heavy = is_heavy
 
     def _run(self, environ: dict) -> tuple[str, list, list[bytes], Iterable[bytes] | None, Iterator | None]:
         """In a pool thread: the whole request, and the first BUFFER_BYTES of the response."""
@@ -144,16 +233,53 @@ class ThreadPoolDjango:
         return batch, done
 
     async def __call__(self, scope, receive, send) -> None:
+        limit = max_request_bytes()
         try:
-            body = await read_body(receive)
+            length = declared_length(scope)
+        except ValueError:
+            await answer(send, 400, *refusal(scope, 400, "bad_length", "Bad Content-Length"))
+            return
+        if length is not None and length > limit:
+            await self._too_large(scope, send)
+            return
+        executor, client = self.executor, None
+        if self.heavy_executor is not None and self.is_heavy(scope["path"], scope["method"]):
+            client = lanes.client_key(scope)
+            if not self.heavy_limit.acquire(client):
+                await self._busy(scope, send)
+                return
+            executor = self.heavy_executor
+        try:
+            await self._serve(scope, receive, send, limit, executor)
+        finally:
+            if client is not None:
+                self.heavy_limit.release(client)
+
+    async def _too_large(self, scope, send) -> None:
+        mb = settings.MAX_REQUEST_MB
+        message = _message(scope, "请求内容过大，不能超过 %(mb)s MB", mb=mb)
+        headers, body = refusal(scope, 413, "too_large", message)
+        # The rest of the body is never read: the connection cannot be reused for another request.
+        await answer(send, 413, [*headers, (b"connection", b"close")], body)
+
+    async def _busy(self, scope, send) -> None:
+        headers, body = refusal(scope, 429, "busy", _message(scope, "报表正在生成，请稍候…"))
+        await answer(send, 429, [*headers, (b"retry-after", str(RETRY_AFTER_S).encode("latin-1"))], body)
+
+    async def _serve(self, scope, receive, send, limit: int, executor: ThreadPoolExecutor) -> None:
+        try:
+            body = await read_body(receive, limit)
         except Disconnected:
+            return
+        except TooLarge:
+            await self._too_large(scope, send)
             return
         loop = asyncio.get_running_loop()
         try:
             environ = build_environ(scope, body)
             context = contextvars.copy_context()
             status, headers, head, result, chunks = await loop.run_in_executor(
-                self.executor, context.run, self._run, environ
+                executor, context.run, self._run, environ
             )
             await send(
                 {
@@ -169,10 +295,10 @@ class ThreadPoolDjango:
             done = False
             try:
                 while not done:
-                    batch, done = await loop.run_in_executor(self.executor, context.run, self._more, result, chunks)
+                    batch, done = await loop.run_in_executor(executor, context.run, self._more, result, chunks)
                     await send({"type": "http.response.body", "body": b"".join(batch), "more_body": not done})
             finally:
                 if not done:  # failed or cancelled mid-download: still close the response
-                    await loop.run_in_executor(self.executor, _close, result)
+                    await loop.run_in_executor(executor, _close, result)
         finally:
             body.close()

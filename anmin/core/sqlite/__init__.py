@@ -1,0 +1,1 @@
+"""The SQLite database backend used for the embedded default (see base.py)."""
