@@ -1,13 +1,19 @@
 """The statistics API: `GET /api/v1/stats/report` (a report's rows) and `GET /api/v1/stats/records`
 (the records behind one of its figures). Same conventions as the other endpoints: scoped to the
-caller, errors name the field."""
+caller, errors name the field.
+
+The parameters are declared (so the OpenAPI document lists them and a client can be generated) and
+then read through `forms.ReportForm`, the form behind the statistics pages: a value the builder
+refuses is refused here the same way, with the same message."""
 
 from datetime import datetime
 
 from django.http import HttpRequest
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
+from anmin.core.schema import Offset
 from anmin.stats import report
+from anmin.stats.forms import RecordsForm, ReportForm, read
 
 router = Router(tags=["stats"])
 
@@ -19,6 +25,37 @@ QUERY_DOC = (
     "filters: class, category (code), group (serious_violence|property|telecom_fraud|two_robberies_one_theft), "
     "org (code or id), grid (H3); rank=true orders the rows and numbers them"
 )
+
+
+class ReportParams(Schema):
+    metric: str = Field("incidents", description="指标代码")
+    period: str = Field(..., description="统计期间（1000–9998 年），写法见上")
+    compare: str = Field("", description="yoy（同比）或 pop（环比）；空为不对比")
+    group_by: str = Field("", description="分组")
+    klass: str = Field("", alias="class", description="警情类别")
+    category: str = Field("", description="警情细类代码")
+    group: str = Field("", description="类别组")
+    org: str = Field("", description="单位（代码或编号）")
+    grid: str = Field("", description="网格（H3）")
+    rank: bool = Field(False, description="按数值排序并编排名次")
+
+    def form_data(self) -> dict:
+        data = self.model_dump(by_alias=True)
+        data["rank"] = "1" if self.rank else ""
+        return data
+
+
+class RecordsParams(ReportParams):
+    key: str = Field("total", description="报表行的 key，或 total")
+    baseline: bool = Field(False, description="true 为基期数字的记录")
+    part: str = Field("value", description="比率指标：numerator 或 denominator")
+    offset: Offset = 0
+    limit: int = Field(100, ge=1, le=500)
+
+    def form_data(self) -> dict:
+        data = super().form_data()
+        data["baseline"] = "1" if self.baseline else ""
+        return data
 
 
 class RowOut(Schema):
@@ -62,9 +99,10 @@ def _row(row, query) -> RowOut:
 
 
 @router.get("/stats/report", response=ReportOut, summary="统计报表（同比/环比、分组、排名）", description=QUERY_DOC)
-def stats_report(request: HttpRequest):
-    query = report.parse_query(request.GET, request.user)
-    result = report.run(query, request.user, rank=request.GET.get("rank", "").lower() in ("1", "true", "yes"))
+def stats_report(request: HttpRequest, params: Query[ReportParams]):
+    form = read(ReportForm, params.form_data(), request.user)
+    query = form.query()
+    result = report.run(query, request.user, rank=form.cleaned_data["rank"])
     return ReportOut(
         metric=query.metric.code,
         metric_label=str(query.metric.label),
@@ -101,17 +139,11 @@ class RecordsOut(Schema):
     description=QUERY_DOC + "; key=<a row's key>|total, baseline=true for the baseline figure, "
     "part=numerator|denominator for a ratio; offset, limit (≤ 500)",
 )
-def stats_records(
-    request: HttpRequest,
-    key: str = "total",
-    baseline: bool = False,
-    part: str = "value",
-    offset: int = 0,
-    limit: int = 100,
-):
-    query = report.parse_query(request.GET, request.user)
-    qs = report.records(query, request.user, key=key, baseline=baseline, part=part)
-    offset, limit = max(offset, 0), min(max(limit, 1), 500)
+def stats_records(request: HttpRequest, params: Query[RecordsParams]):
+    form = read(RecordsForm, params.form_data(), request.user)
+    key, baseline, part = (form.cleaned_data[name] for name in ("key", "baseline", "part"))
+    qs = report.records(form.query(), request.user, key=key, baseline=baseline, part=part)
+    offset, limit = params.offset, params.limit
     return RecordsOut(
         count=qs.count(),
         offset=offset,

@@ -8,6 +8,10 @@ Monday to Sunday), `2021-03-01` (day) or `2021-03-01..2021-03-15` (custom, both 
 year, 29 February becoming 28 February. 环比 (pop) compares with the period just before: the
 previous year, quarter, month, week or day, or for a custom range the same number of days ending
 the day before it starts.
+
+Periods lie within the years 1000–9998, and so must their baselines: a four-digit year is what the
+forms accept, and a day bound is the next day's midnight converted to UTC, which for 31 December
+9999 (or a baseline stepping back from year 1) is past what `datetime` holds — those were 500s.
 """
 
 import re
@@ -19,6 +23,9 @@ from django.utils.translation import gettext as _
 from anmin.core.errors import ActionError
 
 MAX_DAYS = 366 * 20
+#: The first and last year a period (or its baseline) may touch.
+MIN_YEAR = 1000
+MAX_YEAR = 9998
 
 
 class Kind:
@@ -101,6 +108,19 @@ def _date(text: str, value: str, field: str) -> date:
         raise _bad(value, field) from None
 
 
+def _out_of_range(value: str, field: str) -> ActionError:
+    return ActionError(
+        _("%(field)s「%(value)s」超出范围：统计期间应在 %(low)d 年至 %(high)d 年之间")
+        % {"field": field, "value": value.strip()[:40], "low": MIN_YEAR, "high": MAX_YEAR},
+        field=field,
+        code="out_of_range",
+    )
+
+
+def in_range(p: Period) -> bool:
+    return p.start.year >= MIN_YEAR and p.end.year <= MAX_YEAR
+
+
 def year(y: int) -> Period:
     return Period(Kind.YEAR, date(y, 1, 1), date(y, 12, 31))
 
@@ -125,24 +145,36 @@ def _month_end(day: date) -> date:
 
 
 def parse(value: str, field: str = "period") -> Period:
+    """The period `value` writes, within MIN_YEAR–MAX_YEAR; an ActionError naming `field` otherwise."""
+    period = _parse(value, field)
+    if not in_range(period):
+        raise _out_of_range(value, field)
+    return period
+
+
+def _parse(value: str, field: str) -> Period:
     text = (value or "").strip()
     if not text:
         raise ActionError(_("%(field)s：请指定统计期间") % {"field": field}, field=field, code="required")
+    # [0-9], not \d: \d also matches other scripts' digits ("٢٠٢١"), which int() reads but a period
+    # code never contains.
     try:
-        if m := re.fullmatch(r"(\d{4})", text):
+        if m := re.fullmatch(r"([0-9]{4})", text):
             return year(int(m[1]))
-        if m := re.fullmatch(r"(\d{4})-Q([1-4])", text, re.IGNORECASE):
+        if m := re.fullmatch(r"([0-9]{4})-Q([1-4])", text, re.IGNORECASE):
             return quarter(int(m[1]), int(m[2]))
-        if m := re.fullmatch(r"(\d{4})-(\d{2})", text):
+        if m := re.fullmatch(r"([0-9]{4})-([0-9]{2})", text):
             return month(int(m[1]), int(m[2]))
-        if m := re.fullmatch(r"(\d{4})-W(\d{2})", text, re.IGNORECASE):
+        if m := re.fullmatch(r"([0-9]{4})-W([0-9]{2})", text, re.IGNORECASE):
             return week(int(m[1]), int(m[2]))
+    except OverflowError:  # the end of December 9999 is computed from 1 January 10000
+        raise _out_of_range(value, field) from None
     except ValueError:
         raise _bad(value, field) from None
-    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", text):
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text):
         day = _date(text, value, field)
         return Period(Kind.DAY, day, day)
-    if m := re.fullmatch(r"(\d{4}-\d{2}-\d{2})\.\.(\d{4}-\d{2}-\d{2})", text):
+    if m := re.fullmatch(r"([0-9]{4}-[0-9]{2}-[0-9]{2})\.\.([0-9]{4}-[0-9]{2}-[0-9]{2})", text):
         start, end = _date(m[1], value, field), _date(m[2], value, field)
         if end < start:
             raise ActionError(
@@ -163,8 +195,39 @@ def _minus_year(day: date) -> date:
         return day.replace(year=day.year - 1, day=28)
 
 
-def same_period_last_year(p: Period) -> Period:
-    """同比."""
+def _no_baseline(p: Period, compare: str, field: str) -> ActionError:
+    word = _("同比") if compare == "yoy" else _("环比")
+    return ActionError(
+        _("%(field)s：%(period)s的%(word)s基期早于 %(low)d 年，无法对比")
+        % {"field": field, "period": p.label, "word": word, "low": MIN_YEAR},
+        field=field,
+        code="out_of_range",
+    )
+
+
+def _checked(p: Period, compare: str, field: str, step) -> Period:
+    """`step(p)` if it stays within the years a period may touch, else an ActionError naming `field`.
+    Baselines only step back, so only the first years can fall out (year 0 raises ValueError)."""
+    try:
+        base = step(p)
+    except (ValueError, OverflowError):
+        raise _no_baseline(p, compare, field) from None
+    if not in_range(base):
+        raise _no_baseline(p, compare, field)
+    return base
+
+
+def same_period_last_year(p: Period, field: str = "compare") -> Period:
+    """同比 (an ActionError naming `field` when it would fall before MIN_YEAR)."""
+    return _checked(p, "yoy", field, _last_year)
+
+
+def previous_period(p: Period, field: str = "compare") -> Period:
+    """环比 (an ActionError naming `field` when it would fall before MIN_YEAR)."""
+    return _checked(p, "pop", field, _previous)
+
+
+def _last_year(p: Period) -> Period:
     s = p.start
     if p.kind == Kind.YEAR:
         return year(s.year - 1)
@@ -179,8 +242,7 @@ def same_period_last_year(p: Period) -> Period:
     return Period(p.kind, _minus_year(p.start), _minus_year(p.end))
 
 
-def previous_period(p: Period) -> Period:
-    """环比."""
+def _previous(p: Period) -> Period:
     s = p.start
     if p.kind == Kind.YEAR:
         return year(s.year - 1)

@@ -138,89 +138,13 @@ class Query:
 
 
 def parse_query(data, user) -> Query:
-    """Build a Query from request parameters (a QueryDict or a dict), naming the field of any error."""
+    """Build a Query from request parameters (a QueryDict or a dict), naming the field of any error.
 
-    def get(name, default=""):
-        value = data.get(name, default)
-        return (value or "").strip() if isinstance(value, str) else value
+    The checks live in `forms.ReportForm`, which the pages and the API read their query strings
+    through; this is the same form for code that has the parameters as a dict."""
+    from anmin.stats.forms import ReportForm, read  # the form module reads METRICS from this one
 
-    code = get("metric", "incidents") or "incidents"
-    metric = METRICS.get(code)
-    if metric is None:
-        raise ActionError(
-            _("metric「%(value)s」不存在，可选：%(choices)s") % {"value": code[:40], "choices": "、".join(METRICS)},
-            field="metric",
-        )
-    query = Query(metric=metric, period=periods.parse(get("period"), "period"))
-    compare = get("compare")
-    if compare not in ("", "yoy", "pop"):
-        raise ActionError(_("compare 应为 yoy（同比）或 pop（环比）"), field="compare")
-    query.compare = compare or None
-    group_by = get("group_by")
-    if group_by not in GROUP_BY:
-        raise ActionError(
-            _("group_by「%(value)s」无效，可选：%(choices)s")
-            % {"value": group_by[:40], "choices": "、".join(k for k in GROUP_BY if k)},
-            field="group_by",
-        )
-    query.group_by = group_by
-    query.klass = get("class")
-    from anmin.incidents.models import Category, IncidentClass
-
-    if query.klass and query.klass not in IncidentClass.values:
-        raise ActionError(_("class「%(value)s」不是警情类别") % {"value": query.klass[:40]}, field="class")
-    query.category = get("category")
-    if query.category and not Category.objects.filter(code=query.category).exists():
-        raise ActionError(
-            _("category「%(value)s」不在警情类别代码表中") % {"value": query.category[:40]}, field="category"
-        )
-    query.group = get("group")
-    if query.group and query.group not in CATEGORY_GROUPS:
-        raise ActionError(
-            _("group「%(value)s」无效，可选：%(choices)s")
-            % {"value": query.group[:40], "choices": "、".join(CATEGORY_GROUPS)},
-            field="group",
-        )
-    org = get("org")
-    if org not in ("", None):
-        from anmin.org.models import Organization
-
-        found = Organization.objects.visible_to(user).filter(Q(code=str(org)) | Q(pk=_int_or_zero(org))).first()
-        if found is None:
-            raise ActionError(_("org「%(value)s」不存在或不在本单位管辖范围") % {"value": str(org)[:40]}, field="org")
-        query.org = found.pk
-    query.grid = get("grid")
-    if query.grid:
-        from anmin.geo.models import GridCell
-
-        if not GridCell.objects.visible_to(user).filter(h3=query.grid).exists():
-            raise ActionError(
-                _("grid「%(value)s」不存在或不在本单位管辖范围") % {"value": query.grid[:40]}, field="grid"
-            )
-    if metric.family != "survey" and group_by in SURVEY_ONLY_GROUPS:
-        raise ActionError(_("只有满意度指标可按民警或服务事项分组"), field="group_by")
-    if metric.family == "survey":
-        if group_by in ("class", "category", "grid"):
-            raise ActionError(_("满意度按单位、民警或服务事项分组"), field="group_by")
-        for name in ("klass", "category", "group", "grid"):
-            if getattr(query, name):
-                field_name = "class" if name == "klass" else name
-                raise ActionError(_("满意度指标不能按 %(field)s 筛选") % {"field": field_name}, field=field_name)
-    if metric.family == "case" and (query.grid or group_by == "grid"):
-        raise ActionError(
-            _("案件按办案单位统计，不能按网格分组或筛选"), field="group_by" if group_by == "grid" else "grid"
-        )
-    if metric.numerator in ("arrived", "on_time", "arrival_micros") and (query.grid or group_by == "grid"):
-        # The grid rollups count incidents only; arrivals are kept per station.
-        field = "group_by" if group_by == "grid" else "grid"
-        raise ActionError(_("到场指标按派出所统计，不能按网格分组或筛选"), field=field)
-    if metric.family == "cell" and group_by in ("category", "grid"):
-        raise ActionError(_("零发案网格占比可按单位或警情类别分组"), field="group_by")
-    if (query.grid or group_by == "grid") and (query.category or query.group or metric.serious_only):
-        raise ActionError(_("按网格统计只能按警情类别（class）筛选"), field="category")
-    if metric.family == "cell" and (query.category or query.group or metric.serious_only):
-        raise ActionError(_("零发案网格占比只能按警情类别（class）筛选"), field="category")
-    return query
+    return read(ReportForm, data, user).query()
 
 
 def _int_or_zero(value) -> int:
@@ -636,14 +560,21 @@ def run(query: Query, user, *, rank: bool = False) -> Report:
     if query.group_by in ("category", "grid", *SURVEY_ONLY_GROUPS):
         rows.sort(key=lambda r: (-(r.value or 0), r.key))
     if rank:
-        ordered = sorted(rows, key=lambda r: (r.value is None, -(r.value or 0)))
-        position, last = 0, object()
-        for index, row in enumerate(ordered, start=1):
-            if row.value != last:
-                position, last = index, row.value
-            row.rank = position
-        rows = ordered
+        rows = ranked(rows)
     return Report(query=query, rows=rows, total=total)
+
+
+def ranked(rows: list[Row]) -> list[Row]:
+    """`rows` from the highest value down, numbered as Chinese rankings are (并列): equal values
+    share a place and the next value skips the places they took (1, 2, 2, 4). Rows without a
+    value (a ratio with no denominator) come last, sharing the last place."""
+    ordered = sorted(rows, key=lambda r: (r.value is None, -(r.value or 0)))
+    position, last = 0, object()
+    for index, row in enumerate(ordered, start=1):
+        if row.value != last:
+            position, last = index, row.value
+        row.rank = position
+    return ordered
 
 
 def _total(groups: dict[str, dict[str, int]]) -> dict[str, int]:
@@ -790,7 +721,7 @@ def _survey_records(query: Query, column: str, low, high, key: str, tree: Tree, 
     }.get(column, tuple(Rating.values))
     qs = qs.filter(rating__in=ratings)
     if key != "total" and query.group_by in SURVEY_ONLY_GROUPS:
-        if not key.isdigit():
+        if not (key.isascii() and key.isdigit() and len(key) <= 18):  # an id the database can bind
             raise ActionError(_("key「%(value)s」不是本报表的分组") % {"value": key[:40]}, field="key")
         field_name = "officer_id" if query.group_by == "officer" else "service_item_id"
         qs = qs.filter(**{f"{field_name}__isnull": True}) if key == "0" else qs.filter(**{field_name: int(key)})

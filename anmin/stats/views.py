@@ -23,10 +23,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from anmin.core.errors import ActionError
+from anmin.core.lanes import heavy
 from anmin.geo.models import GridCell
 from anmin.incidents.models import Category, IncidentClass
 from anmin.org.models import Organization, scope_path
 from anmin.stats import periods, report
+from anmin.stats.forms import DashboardForm, PackForm, RecordsForm, ReportForm, error_of
 
 PAGE_SIZE = 100
 #: A bar chart stays readable up to about this many groups.
@@ -35,7 +37,9 @@ CHART_ROWS = 30
 TABLE_ROWS = 300
 #: Stations in the dashboard's ranking.
 RANKING_ROWS = 10
-FIELDS = ("metric", "period", "compare", "group_by", "class", "category", "group", "org", "grid")
+#: Parameters the builder's form shows: an error about one of them is printed beside it.
+FORM_FIELDS = ("metric", "period", "compare", "group_by", "class", "category", "group", "org", "grid")
+FILTERS = ("class", "category", "group", "org", "grid")
 FORMATS = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "pdf": "application/pdf",
@@ -212,10 +216,6 @@ def _defaults(today: date) -> dict:
     return {"metric": "incidents", "period": periods.month(today.year, today.month).code, "compare": "yoy"}
 
 
-def _wants_rank(data) -> bool:
-    return data.get("rank") in ("1", "on", "true")
-
-
 def _choices(user) -> dict:
     orgs = Organization.objects.visible_to(user).filter(
         kind__in=(Organization.Kind.BUREAU, Organization.Kind.BRANCH, Organization.Kind.STATION)
@@ -231,18 +231,21 @@ def _choices(user) -> dict:
 
 
 def _report_context(request, data) -> tuple[dict, ActionError | None]:
-    """Parse and run the report the parameters describe; an error names the field it concerns."""
-    values = {name: (data.get(name) or "") for name in FIELDS}
-    rank = _wants_rank(data)
-    filters = ("class", "category", "group", "org", "grid")
-    context = {"values": values, "rank": rank, "error": None, "rep": None}
-    context["filters_open"] = any(values[name] for name in filters)
+    """Read and run the report the parameters describe; an error names the field it concerns."""
+    form = ReportForm(data, user=request.user)
+    values = form.values()
+    context = {"values": values, "rank": False, "error": None, "rep": None}
+    context["filters_open"] = any(values[name] for name in FILTERS)
     try:
-        query = report.parse_query(data, request.user)
+        if not form.is_valid():
+            raise error_of(form)
+        query = form.query()
+        rank = context["rank"] = form.cleaned_data["rank"]
         rep = report.run(query, request.user, rank=rank)
     except ActionError as exc:
         context["error"] = exc
-        context["filters_open"] |= exc.field in filters
+        context["error_beside"] = exc.field in FORM_FIELDS
+        context["filters_open"] |= exc.field in FILTERS
         return context, exc
     extra = {"rank": 1} if rank else {}
     query_string = urlencode(query.params(**extra))
@@ -266,13 +269,14 @@ def builder(request):
     today = timezone.localdate()
     data = request.GET if request.GET else _defaults(today)
     context, error = _report_context(request, data)
-    context.update(_choices(request.user), nav="stats", quick=quick_periods(today), packs=PACKS)
+    context.update(_choices(request.user), nav="stats", quick=quick_periods(today), packs=PACKS, pack_error=None)
     htmx = request.headers.get("HX-Request") and not request.headers.get("HX-History-Restore-Request")
     template = "stats/_builder.html" if htmx else "stats/builder.html"
     return render(request, template, context, status=error.status if error else 200)
 
 
 @login_required
+@heavy
 def export(request, fmt: str):
     """导出: the builder's report as an Excel workbook or a PDF, for the same parameters."""
     _require_scope(request.user)
@@ -281,7 +285,7 @@ def export(request, fmt: str):
     context, error = _report_context(request, request.GET)
     if error is not None:
         today = timezone.localdate()
-        context.update(_choices(request.user), nav="stats", quick=quick_periods(today), packs=PACKS)
+        context.update(_choices(request.user), nav="stats", quick=quick_periods(today), packs=PACKS, pack_error=None)
         return render(request, "stats/builder.html", context, status=error.status)
     from anmin.stats import exports  # the spreadsheet and PDF libraries: loaded only when exporting
 
@@ -337,6 +341,7 @@ def _download(body: bytes, fmt: str, filename: str) -> HttpResponse:
 
 
 @login_required
+@heavy
 def pack(request, kind: str, fmt: str):
     """标准报表: the weekly or monthly 警情通报 (?period= a week or month code; default the last one)."""
     _require_scope(request.user)
@@ -344,12 +349,25 @@ def pack(request, kind: str, fmt: str):
         raise Http404
     from anmin.stats import pack as packs  # the spreadsheet and PDF libraries: loaded only when exporting
 
-    period = (request.GET.get("period") or "").strip() or None
+    form = PackForm(request.GET)
     build = packs.pack_xlsx if fmt == "xlsx" else packs.pack_pdf
     try:
-        made = build(kind, request.user, period=period)
+        if not form.is_valid():
+            raise error_of(form)
+        made = build(kind, request.user, period=form.cleaned_data["period"] or None)
     except ActionError as exc:
-        return render(request, "stats/error.html", {"nav": "stats", "error": exc}, status=exc.status)
+        # The builder page again, the message beside this pack's period box (whichever parameter
+        # it names: a 环比 stepping out of range is still the period's fault here).
+        today = timezone.localdate()
+        context, _error = _report_context(request, _defaults(today))
+        context.update(
+            _choices(request.user),
+            nav="stats",
+            quick=quick_periods(today),
+            packs=PACKS,
+            pack_error={"kind": kind, "error": exc, "value": str(form["period"].value() or "")},
+        )
+        return render(request, "stats/builder.html", context, status=exc.status)
     return _download(made.content, fmt, made.filename)
 
 
@@ -384,15 +402,13 @@ def _drill_figure(rep: report.Report, key: str, *, baseline: bool, part: str) ->
 def records(request):
     """明细: the records behind one figure of a report (?<report params>&key=&baseline=0|1&part=)."""
     _require_scope(request.user)
-    data = request.GET
-    key = (data.get("key") or "total").strip()
-    baseline = data.get("baseline") == "1"
-    part = (data.get("part") or "value").strip()
-    context = {"nav": "stats", "error": None, "key": key, "baseline": baseline, "part": part}
+    form = RecordsForm(request.GET, user=request.user)
+    context = {"nav": "stats", "error": None, "builder_url": reverse("stats") + "?" + request.GET.urlencode()}
     try:
-        query = report.parse_query(data, request.user)
-        if baseline and query.baseline_period is None:
-            raise ActionError(_("未指定对比方式（compare），没有基期数据"), field="baseline")
+        if not form.is_valid():
+            raise error_of(form)
+        query = form.query()
+        key, baseline, part = (form.cleaned_data[name] for name in ("key", "baseline", "part"))
         rep = report.run(query, request.user)
         row, figure, column = _drill_figure(rep, key, baseline=baseline, part=part)
         qs = report.records(query, request.user, key=key, baseline=baseline, part=part)
@@ -402,15 +418,18 @@ def records(request):
     family = qs.model._meta.model_name  # incident, case, gridcell
     if family == "gridcell":
         qs = qs.select_related("jurisdiction")
-    page = Paginator(qs, PAGE_SIZE).get_page(data.get("page"))
+    page = Paginator(qs, PAGE_SIZE).get_page(form.cleaned_data["page"])
     metric = query.metric
     if not metric.is_ratio:
         unit = metric.unit
     else:  # the records counted are incidents, cases or grid cells
         unit = _("个") if family == "gridcell" else _("起")
     period = query.baseline_period if baseline else query.period
-    page_params = {k: v for k, v in data.items() if k != "page"}
+    page_params = {k: v for k, v in request.GET.items() if k != "page"}
     context.update(
+        key=key,
+        baseline=baseline,
+        part=part,
         query=query,
         rep=rep,
         row=row,
@@ -450,12 +469,15 @@ def dashboard(request):
     _require_scope(request.user)
     today = timezone.localdate()
     choices = dashboard_periods(today)
-    period = (request.GET.get("period") or "").strip() or choices[-1][1]
-    return render(
-        request,
-        "stats/dashboard.html",
-        {"nav": "stats", "choices": choices, "period": period, "data_url": reverse("stats-dashboard-data")},
-    )
+    form = DashboardForm(request.GET)
+    context = {"nav": "stats", "choices": choices, "data_url": reverse("stats-dashboard-data"), "error": None}
+    if form.is_valid():
+        period = form.cleaned_data["period"]
+        context["period"] = period.code if period else choices[-1][1]
+        return render(request, "stats/dashboard.html", context)
+    # The page again on the default period, the refusal shown above the period buttons.
+    context.update(period=choices[-1][1], error=error_of(form))
+    return render(request, "stats/dashboard.html", context, status=400)
 
 
 @login_required
@@ -464,11 +486,11 @@ def dashboard_data(request):
     _require_scope(request.user)
     user = request.user
     today = timezone.localdate()
-    code = (request.GET.get("period") or "").strip() or dashboard_periods(today)[-1][1]
-    try:
-        period = periods.parse(code, "period")
-    except ActionError as exc:
+    form = DashboardForm(request.GET)
+    if not form.is_valid():
+        exc = error_of(form)
         return JsonResponse({"detail": [exc.as_dict()]}, status=exc.status)
+    period = form.cleaned_data["period"] or periods.parse(dashboard_periods(today)[-1][1])
 
     def query(metric: str, **kwargs) -> report.Query:
         return report.Query(metric=report.METRICS[metric], period=period, **kwargs)
