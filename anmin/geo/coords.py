@@ -12,8 +12,15 @@ _EE = 0.00669342162296594323  # its eccentricity squared
 EARTH_RADIUS_M = 6371008.8
 
 
-def out_of_china(lat: float, lon: float) -> bool:
-    return not (73.66 < lon < 135.05 and 3.86 < lat < 53.55)
+#: GCJ-02 moves a point by at most some hundreds of metres (under 0.02°), so a point further than
+#: this outside the rectangle cannot be the image of one inside it.
+_MAX_SHIFT_DEG = 0.05
+#: How exactly the inverse finds its point.
+_CONVERGED_DEG = 1e-9
+
+
+def out_of_china(lat: float, lon: float, margin: float = 0.0) -> bool:
+    return not (73.66 - margin < lon < 135.05 + margin and 3.86 - margin < lat < 53.55 + margin)
 
 
 def _transform_lat(x: float, y: float) -> float:
@@ -35,6 +42,10 @@ def _transform_lon(x: float, y: float) -> float:
 def wgs84_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
     if out_of_china(lat, lon):
         return lat, lon
+    return _shift(lat, lon)
+
+
+def _shift(lat: float, lon: float) -> tuple[float, float]:
     dlat = _transform_lat(lon - 105.0, lat - 35.0)
     dlon = _transform_lon(lon - 105.0, lat - 35.0)
     radlat = lat / 180.0 * math.pi
@@ -47,16 +58,24 @@ def wgs84_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
 
 
 def gcj02_to_wgs84(lat: float, lon: float) -> tuple[float, float]:
-    """Invert by fixed-point iteration: converges to < 1e-9° in a few steps."""
-    if out_of_china(lat, lon):
+    """Invert by fixed-point iteration: converges to < 1e-9° in a few steps.
+
+    The rectangle is tested on the answer, not on the GCJ-02 point: a point just inside its edge
+    (抚远, 漠河) is shifted to just outside it, and answering that with itself put it some 300 m off.
+    """
+    if out_of_china(lat, lon, _MAX_SHIFT_DEG):
         return lat, lon
     wlat, wlon = lat, lon
     for _ in range(30):
-        glat, glon = wgs84_to_gcj02(wlat, wlon)
+        glat, glon = _shift(wlat, wlon)
         dlat, dlon = glat - lat, glon - lon
         wlat, wlon = wlat - dlat, wlon - dlon
         if abs(dlat) < 1e-10 and abs(dlon) < 1e-10:
             break
+    # Not the image of a point inside: there GCJ-02 is WGS-84. (The answer is only as exact as the
+    # iteration, so a point a hair inside the edge may come back a hair outside it.)
+    if out_of_china(wlat, wlon, _CONVERGED_DEG):
+        return lat, lon
     return wlat, wlon
 
 
