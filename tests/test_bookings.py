@@ -586,7 +586,6 @@ def test_staff_create_slots_and_sessions_through_the_pages(city, office, venue):
     response = leader.post(
         "/bookings/exams/",
         {
-            "op": "session",
             "venue": venue.pk,
             "subject": "1",
             "date": "2027-01-20",

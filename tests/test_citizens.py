@@ -23,8 +23,17 @@ def code_sent_to(phone: str) -> str:
     return re.search(r"\d{6}", sms.last_message(phone))[0]
 
 
-def test_a_citizen_signs_in_with_the_code_sent_by_sms():
-    RequestCode(phone="138 0000 1111", ip="10.0.0.1").execute()
+@pytest.fixture(autouse=True)
+def commits(django_capture_on_commit_callbacks):
+    """`with commits():` runs what waits for the commit (the SMS) as a real commit would: the
+    test's own transaction never commits."""
+    sms.LogBackend.outbox.clear()
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def test_a_citizen_signs_in_with_the_code_sent_by_sms(commits):
+    with commits():
+        RequestCode(phone="138 0000 1111", ip="10.0.0.1").execute()
     citizen = SignIn(phone=PHONE, code=code_sent_to(PHONE)).execute()
     assert citizen.phone == PHONE and not citizen.is_verified
     assert SmsCode.objects.get(phone=PHONE).used_at is not None
@@ -32,8 +41,9 @@ def test_a_citizen_signs_in_with_the_code_sent_by_sms():
     assert AuditEntry.objects.filter(action="citizen.sign_in", actor__isnull=True).count() == 1
 
 
-def test_a_code_is_used_once():
-    RequestCode(phone=PHONE, ip=None).execute()
+def test_a_code_is_used_once(commits):
+    with commits():
+        RequestCode(phone=PHONE, ip=None).execute()
     code = code_sent_to(PHONE)
     SignIn(phone=PHONE, code=code).execute()
     with pytest.raises(ActionError) as caught:
@@ -41,17 +51,19 @@ def test_a_code_is_used_once():
     assert (caught.value.field, caught.value.code) == ("code", "expired")
 
 
-def test_an_expired_code_is_refused():
+def test_an_expired_code_is_refused(commits):
     sent = timezone.now() - timedelta(minutes=6)
-    RequestCode(phone=PHONE, ip=None, now=sent).execute()
+    with commits():
+        RequestCode(phone=PHONE, ip=None, now=sent).execute()
     with pytest.raises(ActionError) as caught:
         SignIn(phone=PHONE, code=code_sent_to(PHONE)).execute()
     assert caught.value.code == "expired"
     assert not Citizen.objects.exists()
 
 
-def test_wrong_codes_are_counted_and_stop_guessing():
-    RequestCode(phone=PHONE, ip=None).execute()
+def test_wrong_codes_are_counted_and_stop_guessing(commits):
+    with commits():
+        RequestCode(phone=PHONE, ip=None).execute()
     good = code_sent_to(PHONE)
     wrong = f"{(int(good) + 1) % 10**6:06d}"
     for _ in range(MAX_ATTEMPTS):
@@ -109,18 +121,15 @@ def test_real_name_verification_checks_the_id_number(citizen):
     assert done.is_verified and done.id_number == "110105194912310038"
 
 
-def test_the_login_page_signs_in_and_the_me_page_verifies():
+def test_the_login_page_signs_in_and_the_me_page_verifies(commits):
     client = Client()
     assert client.get("/portal/").status_code == 200
-    response = client.post("/portal/login/", {"step": "send", "phone": PHONE})
+    with commits():
+        response = client.post("/portal/login/code/", {"phone": PHONE})
     assert response.status_code == 200 and "验证码已发送" in response.content.decode()
-    response = client.post(
-        "/portal/login/", {"step": "signin", "phone": PHONE, "code": "000000", "next": "/portal/me/"}
-    )
+    response = client.post("/portal/login/", {"phone": PHONE, "code": "000000", "next": "/portal/me/"})
     assert response.status_code == 400 and "验证码" in response.content.decode()
-    response = client.post(
-        "/portal/login/", {"step": "signin", "phone": PHONE, "code": code_sent_to(PHONE), "next": "/portal/me/"}
-    )
+    response = client.post("/portal/login/", {"phone": PHONE, "code": code_sent_to(PHONE), "next": "/portal/me/"})
     assert response.status_code == 302 and response.url == "/portal/me/"
     response = client.post("/portal/me/", {"name": "王五", "id_number": "110105194912310021"})
     assert response.status_code == 400 and "校验码" in response.content.decode()
@@ -129,11 +138,11 @@ def test_the_login_page_signs_in_and_the_me_page_verifies():
     assert "110105********0038" in client.get("/portal/me/").content.decode()
 
 
-def test_an_open_redirect_is_refused():
-    RequestCode(phone=PHONE, ip=None).execute()
+def test_an_open_redirect_is_refused(commits):
+    with commits():
+        RequestCode(phone=PHONE, ip=None).execute()
     response = Client().post(
-        "/portal/login/",
-        {"step": "signin", "phone": PHONE, "code": code_sent_to(PHONE), "next": "https://evil.example/"},
+        "/portal/login/", {"phone": PHONE, "code": code_sent_to(PHONE), "next": "https://evil.example/"}
     )
     assert response.url == "/portal/"
 
@@ -157,3 +166,37 @@ def test_every_home_tile_draws_an_icon_from_our_own_sprite(db):
     used = re.findall(r'<use href="[^"]*/anmin/portal-icons\.svg#([^"]+)"', html)
     assert sorted(used) == sorted(tile.icon for tile in TILES)
     assert not re.search("[\U0001f300-\U0001faff]", html)
+
+
+def test_the_code_is_sent_only_after_the_commit(commits):
+    """The SMS gateway is never called inside the action's transaction (it held the SQLite writer
+    lock), but the code still reaches the citizen once the action commits."""
+    with commits() as callbacks:
+        RequestCode(phone=PHONE, ip=None).execute()
+        assert sms.last_message(PHONE) is None  # still inside the transaction
+    assert len(callbacks) == 1 and "验证码" in sms.last_message(PHONE)
+    citizen = SignIn(phone=PHONE, code=code_sent_to(PHONE)).execute()
+    assert citizen.phone == PHONE
+
+
+def test_a_refused_request_sends_nothing(commits, settings):
+    settings.SMS_PER_PHONE_HOUR = 1
+    with commits():
+        RequestCode(phone=PHONE, ip=None).execute()
+    sms.LogBackend.outbox.clear()
+    with commits() as callbacks, pytest.raises(ActionError):
+        RequestCode(phone=PHONE, ip=None, now=timezone.now() + timedelta(minutes=2)).execute()
+    assert callbacks == [] and sms.last_message(PHONE) is None
+
+
+def test_a_gateway_failure_after_the_commit_is_logged_not_raised(commits, settings, caplog):
+    settings.SMS_BACKEND = "tests.test_citizens.BrokenGateway"
+    with commits():
+        row = RequestCode(phone=PHONE, ip=None).execute()
+    assert SmsCode.objects.filter(pk=row.pk).exists()  # the code stays: the citizen may ask again
+    assert "could not send an SMS to 138****1111" in caplog.text
+
+
+class BrokenGateway:
+    def send(self, phone: str, text: str) -> None:
+        raise ConnectionError("gateway down")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import TestCase
 from django.utils import timezone
 from pypdf import PdfReader
 
@@ -27,9 +28,8 @@ from anmin.reports.models import (
 )
 from tests.conftest import A1_POINT, B1_POINT, portal_client
 from tests.factories import OfficerFactory
+from tests.files import JPEG, PNG
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 B_PHONE = "13812345678"
 
 
@@ -73,10 +73,17 @@ def accident_form(**changes):
     return data
 
 
+def committed():
+    """Runs what waits for the commit (the SMS) as the real commit would: the test's own
+    transaction never commits."""
+    return TestCase.captureOnCommitCallbacks(execute=True)
+
+
 def submit(client, files=None, **changes):
     data = accident_form(**changes)
     data["photos"] = photos() if files is None else files
-    return client.post("/portal/reports/accidents/new/", data)
+    with committed():
+        return client.post("/portal/reports/accidents/new/", data)
 
 
 def sent_code(phone=B_PHONE) -> str:
@@ -117,10 +124,11 @@ def test_an_agreed_accident_ends_with_the_agreement_pdf(city, citizen):
 
     page = client.get(f"/portal/reports/accidents/{accident.pk}/")
     assert "乙方确认" in page.content.decode()
-    wrong = client.post(page.request["PATH_INFO"], {"step": "confirm", "code": "000000"})
+    wrong = client.post(f"/portal/reports/accidents/{accident.pk}/confirm/", {"code": "000000"})
     assert wrong.status_code == 400
     code = sent_code()
-    done = client.post(f"/portal/reports/accidents/{accident.pk}/", {"step": "confirm", "code": code})
+    with committed():
+        done = client.post(f"/portal/reports/accidents/{accident.pk}/confirm/", {"code": code})
     assert done.status_code == 302
     accident.refresh_from_db()
     assert accident.status == QuickAccident.Status.AGREED
@@ -134,7 +142,7 @@ def test_an_agreed_accident_ends_with_the_agreement_pdf(city, citizen):
         assert expected in text, expected
     assert "桃城区人民路" in text
     # A code used once cannot confirm again.
-    again = client.post(f"/portal/reports/accidents/{accident.pk}/", {"step": "confirm", "code": code})
+    again = client.post(f"/portal/reports/accidents/{accident.pk}/confirm/", {"code": code})
     assert again.status_code == 409 or again.status_code == 400
     assert AuditEntry.objects.filter(action="reports.accident.agree").count() == 1
 
@@ -144,8 +152,8 @@ def test_confirmation_codes_stop_after_five_wrong_tries(city, citizen):
     submit(client)
     accident = QuickAccident.objects.get()
     for _i in range(5):
-        client.post(f"/portal/reports/accidents/{accident.pk}/", {"step": "confirm", "code": "111111"})
-    response = client.post(f"/portal/reports/accidents/{accident.pk}/", {"step": "confirm", "code": sent_code()})
+        client.post(f"/portal/reports/accidents/{accident.pk}/confirm/", {"code": "111111"})
+    response = client.post(f"/portal/reports/accidents/{accident.pk}/confirm/", {"code": sent_code()})
     assert "错误次数过多" in response.content.decode()
     accident.refresh_from_db()
     assert accident.status == QuickAccident.Status.AWAITING_CONFIRMATION
@@ -166,11 +174,11 @@ def test_an_officer_decides_liability_online_and_the_citizen_gets_the_decision_p
     photo = staff.get(f"/reports/accidents/{accident.pk}/photos/{accident.photos.first().pk}/")
     assert photo.status_code == 200
 
-    missing = staff.post(f"/reports/accidents/{accident.pk}/", {"step": "decide", "liability": "a_full", "facts": ""})
+    missing = staff.post(f"/reports/accidents/{accident.pk}/decide/", {"liability": "a_full", "facts": ""})
     assert missing.status_code == 400 and "请填写" in missing.content.decode()
     decided = staff.post(
-        f"/reports/accidents/{accident.pk}/",
-        {"step": "decide", "liability": "a_full", "facts": "甲方倒车时未确保安全，撞到停放的乙方车辆。"},
+        f"/reports/accidents/{accident.pk}/decide/",
+        {"liability": "a_full", "facts": "甲方倒车时未确保安全，撞到停放的乙方车辆。"},
     )
     assert decided.status_code == 302
     accident.refresh_from_db()
@@ -188,9 +196,7 @@ def test_a_station_officer_sees_but_cannot_decide_and_another_station_cannot_see
     accident = QuickAccident.objects.get()
     station = city.login(city.station_officer)
     assert station.get(f"/reports/accidents/{accident.pk}/").status_code == 200
-    refused = station.post(
-        f"/reports/accidents/{accident.pk}/", {"step": "decide", "liability": "equal", "facts": "同等责任"}
-    )
+    refused = station.post(f"/reports/accidents/{accident.pk}/decide/", {"liability": "equal", "facts": "同等责任"})
     assert refused.status_code == 403
     outsider = city.login(city.outsider)
     assert outsider.get(f"/reports/accidents/{accident.pk}/").status_code == 404
@@ -281,7 +287,7 @@ def test_b_not_confirming_can_become_an_officer_decision(city, citizen):
     client = portal_client(citizen)
     submit(client)
     accident = QuickAccident.objects.get()
-    client.post(f"/portal/reports/accidents/{accident.pk}/", {"step": "request_decision"})
+    client.post(f"/portal/reports/accidents/{accident.pk}/request-decision/")
     accident.refresh_from_db()
     assert accident.status == QuickAccident.Status.PENDING_DECISION and accident.liability == ""
 
@@ -373,7 +379,8 @@ def test_bad_online_reports_are_refused(city, citizen, changes, field):
 def test_staff_reply_on_an_online_report_reaches_the_citizen(city, citizen):
     report = _online(portal_client(citizen))
     staff = city.login(city.station_officer)
-    staff.post(f"/reports/online/{report.pk}/", {"text": "已通知社区民警上门处理"})
+    with committed():
+        staff.post(f"/reports/online/{report.pk}/", {"text": "已通知社区民警上门处理"})
     assert "有民警回复" in sms.last_message(citizen.phone)
     page = portal_client(citizen).get(f"/portal/reports/online/{report.pk}/").content.decode()
     assert "已通知社区民警上门处理" in page
@@ -429,7 +436,7 @@ def test_a_tip_is_anonymous_and_followed_by_its_tracking_code(city, citizen):
     assert wrong.status_code == 400 and "查询码不正确" in wrong.content.decode()
     seen = anyone.post("/portal/reports/tips/track/", {"code": code.lower().replace("-", " ")})
     assert "正在核查" in seen.content.decode()
-    anyone.post("/portal/reports/tips/track/", {"code": code, "text": "补充：周五人最多"})
+    anyone.post("/portal/reports/tips/track/messages/", {"code": code, "text": "补充：周五人最多"})
     assert Message.objects.filter(tip=tip, author=Message.Author.PUBLIC).count() == 1
     assert "周五人最多" in staff.get(f"/reports/tips/{tip.pk}/").content.decode()
 
@@ -479,7 +486,8 @@ def test_a_lost_person_report_goes_to_the_station_where_last_seen(city, citizen,
     assert "王小明" in outsider.get("/reports/missing/").content.decode()
     assert outsider.get(f"/reports/missing/{report.pk}/photo/").status_code == 200
     assert city.login(city.station_officer).get(f"/reports/missing/{report.pk}/").status_code == 404
-    outsider.post(f"/reports/missing/{report.pk}/", {"step": "status", "status": "found"})
+    with committed():
+        outsider.post(f"/reports/missing/{report.pk}/status/", {"status": "found"})
     report.refresh_from_db()
     assert report.status == MissingPersonReport.Status.FOUND
     assert "已找到" in sms.last_message(citizen.phone)

@@ -28,9 +28,7 @@ from anmin.services.models import (
 from anmin.services.progress import lookup
 from anmin.supervision.calendar import LEGAL_TZ
 from tests.conftest import asgi_call, http_scope, portal_client
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+from tests.files import PDF, PNG
 
 
 def pdf(name="id.pdf"):
@@ -342,7 +340,7 @@ def test_a_citizen_never_sees_another_citizens_application(wfz, citizen, other_c
     assert other.get(f"/portal/services/mine/{app.number}/").status_code == 404
     assert other.get(f"/portal/services/mine/{app.number}/files/{file.pk}/").status_code == 404
     assert app.number not in other.get("/portal/services/mine/").content.decode()
-    assert other.post(f"/portal/services/mine/{app.number}/", {"op": "message", "text": "hi"}).status_code == 404
+    assert other.post(f"/portal/services/mine/{app.number}/messages/", {"text": "hi"}).status_code == 404
     with pytest.raises(Denied):
         PostMessage(application=app, citizen=other_citizen, text="我的？").execute()
     with pytest.raises(Denied):
@@ -374,7 +372,7 @@ def test_another_station_is_denied(wfz, citizen, city):
     assert app.number not in outsider.get("/services/queue/").content.decode()
     assert outsider.get(f"/services/applications/{app.pk}/").status_code == 404
     assert outsider.get(f"/services/applications/{app.pk}/files/{file.pk}/").status_code == 404
-    assert outsider.post(f"/services/applications/{app.pk}/", {"step": "accept"}).status_code == 404
+    assert outsider.post(f"/services/applications/{app.pk}/steps/", {"step": "accept"}).status_code == 404
     with pytest.raises(Denied):
         ProcessApplication(by=city.outsider, application=app, step="accept").execute()
     api = city.api(city.outsider)
@@ -403,12 +401,12 @@ def test_staff_process_on_the_page_with_clear_messages(wfz, citizen, city):
     client = city.login(city.station_officer)
     page = client.get(f"/services/applications/{app.pk}/").content.decode()
     assert 'id="step-accept"' in page and citizen.masked_id_number in page
-    bad = client.post(f"/services/applications/{app.pk}/", {"step": "return"})
+    bad = client.post(f"/services/applications/{app.pk}/steps/", {"step": "return"})
     assert bad.status_code == 400 and "一次性告知" in bad.content.decode()
-    wrong = client.post(f"/services/applications/{app.pk}/", {"step": "complete"})
+    wrong = client.post(f"/services/applications/{app.pk}/steps/", {"step": "complete"})
     assert wrong.status_code == 409 and "不能审核通过，办结" in wrong.content.decode()
-    client.post(f"/services/applications/{app.pk}/", {"step": "accept"})
-    client.post(f"/services/applications/{app.pk}/", {"op": "message", "text": "请于明日携原件到窗口核验"})
+    client.post(f"/services/applications/{app.pk}/steps/", {"step": "accept"})
+    client.post(f"/services/applications/{app.pk}/messages/", {"text": "请于明日携原件到窗口核验"})
     app.refresh_from_db()
     assert app.status == ApplicationStatus.ACCEPTED
     assert app.messages.get().from_citizen is False

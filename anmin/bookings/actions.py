@@ -91,7 +91,7 @@ def require_visible(user, organization_id: int) -> None:
 
 def notify(phone: str, text: str) -> None:
     """SMS after commit: a refused or rolled-back action tells nobody anything."""
-    transaction.on_commit(lambda: sms.send(phone, text))
+    sms.send(phone, text)
 
 
 def _require_verified(citizen: Citizen) -> None:

@@ -13,5 +13,8 @@ urlpatterns = [
     path("bookings/offices/<int:pk>/", views.staff_office, name="bookings-staff-office"),
     path("bookings/appointments/<int:pk>/mark/", views.staff_mark, name="bookings-mark"),
     path("bookings/exams/", views.staff_exams, name="bookings-staff-exams"),
+    path("bookings/exams/applicants/", views.staff_applicant, name="bookings-staff-applicant"),
     path("bookings/exams/<int:pk>/", views.staff_session, name="bookings-staff-session"),
+    path("bookings/exams/<int:pk>/allocate/", views.staff_allocate, name="bookings-staff-allocate"),
+    path("bookings/exams/<int:pk>/results/", views.staff_results, name="bookings-staff-results"),
 ]

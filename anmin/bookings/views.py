@@ -3,6 +3,7 @@ counter and the 车管所 (/bookings/…). Every citizen read is limited to `req
 bookings; every staff read goes through `visible_to(request.user)`."""
 
 from datetime import timedelta
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -24,8 +25,19 @@ from anmin.bookings.actions import (
     PublishResults,
     RegisterApplicant,
     RequestExamSeat,
-    parse_date,
     ranked_requests,
+)
+from anmin.bookings.forms import (
+    ApplicantForm,
+    BookForm,
+    DayForm,
+    MarkForm,
+    OfficeForm,
+    SeatForm,
+    SessionForm,
+    SlotsForm,
+    SubjectForm,
+    results_form_class,
 )
 from anmin.bookings.models import (
     Appointment,
@@ -38,18 +50,12 @@ from anmin.bookings.models import (
     Subject,
 )
 from anmin.citizens.auth import citizen_required
+from anmin.citizens.forms import valid
 from anmin.core.errors import ActionError
 from anmin.org.models import Organization
 
 #: How far ahead the citizen's date chooser looks for slots.
 BOOKING_HORIZON_DAYS = 14
-
-
-def _pk(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
 
 
 # ------------------------------------------------------------------ citizen (mobile)
@@ -100,6 +106,15 @@ def offices(request):
     return render(request, "bookings/portal_offices.html", {"offices": rows})
 
 
+def _day(request, data, default):
+    """The day asked for in `data` (a DayForm), or `default` with the error when it is not a day."""
+    form = DayForm(data)
+    try:
+        return valid(form)["date"] or default, None
+    except ActionError as exc:
+        return default, exc
+
+
 @require_http_methods(["GET", "POST"])
 @citizen_required(verified=True)
 def office(request, pk):
@@ -109,14 +124,16 @@ def office(request, pk):
     today = timezone.localdate(now)
     error, purpose = None, ""
     if request.method == "POST":
-        purpose = request.POST.get("purpose", "")
-        slot = Slot.objects.filter(office=office, pk=_pk(request.POST.get("slot"))).select_related("office").first()
+        form = BookForm(request.POST)
         try:
+            values = valid(form)
+            slot = Slot.objects.filter(office=office, pk=values["slot"]).select_related("office").first()
             if slot is None:
                 raise ActionError(_("请选择预约时段"), field="slot", code="required")
-            appointment = BookSlot(citizen=request.citizen, slot=slot, purpose=purpose).execute()
+            appointment = BookSlot(citizen=request.citizen, slot=slot, purpose=values["purpose"]).execute()
         except ActionError as exc:
             error = exc
+            purpose = form.cleaned_data.get("purpose", "")
         else:
             messages.success(request, _("预约成功，预约码 %(code)s") % {"code": appointment.code})
             return redirect("bookings-mine")
@@ -126,10 +143,9 @@ def office(request, pk):
         .distinct()
         .order_by("date")
     )
-    try:
-        day = parse_date(request.GET.get("date") or request.POST.get("date"), "date", "")
-    except ActionError:
-        day = days[0] if days else today
+    day, day_error = _day(request, request.POST if request.method == "POST" else request.GET, None)
+    day = day or (days[0] if days else today)
+    error = error or day_error
     slots = [s for s in Slot.objects.filter(office=office, date=day).select_related("office") if s.starts_at > now]
     return render(
         request,
@@ -157,11 +173,15 @@ def cancel_appointment(request, pk):
 def exams(request):
     """约考: the open sessions of a subject with the seats and requests so far; ask for a seat."""
     applicant = ExamApplicant.of(request.citizen)
-    subject = request.GET.get("subject") if request.GET.get("subject") in Subject.values else Subject.ONE
-    error = None
+    error, session = None, None
+    try:
+        subject = valid(SubjectForm(request.GET))["subject"] or Subject.ONE
+    except ActionError as exc:
+        subject, error = Subject.ONE, exc
     if request.method == "POST":
-        session = ExamSession.objects.filter(pk=_pk(request.POST.get("session"))).select_related("venue").first()
         try:
+            values = valid(SeatForm(request.POST))
+            session = ExamSession.objects.filter(pk=values["session"]).select_related("venue").first()
             if session is None:
                 raise ActionError(_("请选择考试场次"), field="session", code="required")
             RequestExamSeat(citizen=request.citizen, session=session).execute()
@@ -227,16 +247,17 @@ def staff_offices(request):
     """网点: the offices of the officer's units with today's bookings; open a new one."""
     error, values = None, {}
     if request.method == "POST":
-        values = {k: request.POST.get(k, "") for k in ("organization", "name", "address")}
-        org = _organizations(request.user).filter(pk=_pk(values["organization"])).first()
+        form = OfficeForm(request.POST)
         try:
+            values = valid(form)
+            org = _organizations(request.user).filter(pk=values["organization"]).first()
             if org is None:
                 raise ActionError(_("请选择所属单位"), field="organization", code="required")
             office = CreateOffice(
                 by=request.user, organization=org, name=values["name"], address=values["address"]
             ).execute()
         except ActionError as exc:
-            error = exc
+            error, values = exc, form.cleaned_data
         else:
             messages.success(request, _("已开设网点 %(name)s") % {"name": office.name})
             return redirect("bookings-staff-office", pk=office.pk)
@@ -274,26 +295,18 @@ def staff_office(request, pk):
     the form that creates slots for a range of days."""
     office = get_object_or_404(Office.objects.visible_to(request.user).select_related("organization"), pk=pk)
     today = timezone.localdate()
-    try:
-        day = parse_date(request.GET.get("date"), "date", "")
-    except ActionError:
-        day = today
-    error, values = None, {}
+    day, error = _day(request, request.GET, today)
+    values = {}
     if request.method == "POST":
-        keys = ("first_day", "last_day", "start", "end", "minutes", "capacity")
-        values = {k: request.POST.get(k, "") for k in keys}
+        form = SlotsForm(request.POST)
         try:
-            made = CreateSlots(
-                by=request.user,
-                office=office,
-                working_days_only=request.POST.get("working_days_only") == "on",
-                **values,
-            ).execute()
+            values = valid(form)
+            made = CreateSlots(by=request.user, office=office, **values).execute()
         except ActionError as exc:
-            error = exc
+            error, values = exc, form.cleaned_data
         else:
             messages.success(request, _("已创建 %(n)s 个时段") % {"n": len(made)})
-            return redirect(f"{request.path}?date={values['first_day']}")
+            return redirect(f"{request.path}?{urlencode({'date': values['first_day']})}")
     slots = Slot.objects.filter(office=office, date=day)
     appointments = (
         Appointment.objects.filter(slot__office=office, slot__date=day)
@@ -324,7 +337,7 @@ def staff_office(request, pk):
 def staff_mark(request, pk):
     appointment = get_object_or_404(Appointment.objects.visible_to(request.user).select_related("slot__office"), pk=pk)
     try:
-        MarkAppointment(by=request.user, appointment=appointment, status=request.POST.get("status", "")).execute()
+        MarkAppointment(by=request.user, appointment=appointment, **valid(MarkForm(request.POST))).execute()
     except ActionError as exc:
         messages.error(request, exc.message)
     url = redirect("bookings-staff-office", pk=appointment.slot.office_id)
@@ -332,37 +345,7 @@ def staff_mark(request, pk):
     return url
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def staff_exams(request):
-    """考试场次: sessions at the officer's venues, a form to open one, and 受理 of an applicant."""
-    error, values = None, {}
-    venues = Office.objects.visible_to(request.user).filter(active=True)
-    if request.method == "POST":
-        op = request.POST.get("op")
-        try:
-            if op == "applicant":
-                keys = ("organization", "id_number", "name", "licence_class", "accepted_on")
-                values = {k: request.POST.get(k, "") for k in keys}
-                org = _organizations(request.user).filter(pk=_pk(values["organization"])).first()
-                if org is None:
-                    raise ActionError(_("请选择受理单位"), field="organization", code="required")
-                applicant = RegisterApplicant(
-                    by=request.user, organization=org, **{k: values[k] for k in keys[1:]}
-                ).execute()
-                messages.success(request, _("已受理 %(name)s") % {"name": applicant.name})
-            else:
-                keys = ("venue", "subject", "date", "start", "seats", "opens_at", "closes_at")
-                values = {k: request.POST.get(k, "") for k in keys}
-                venue = venues.filter(pk=_pk(values["venue"])).first()
-                if venue is None:
-                    raise ActionError(_("请选择考场"), field="venue", code="required")
-                session = CreateExamSession(by=request.user, venue=venue, **{k: values[k] for k in keys[1:]}).execute()
-                messages.success(request, _("已开设场次 %(s)s") % {"s": session})
-        except ActionError as exc:
-            error = exc
-        else:
-            return redirect("bookings-staff-exams")
+def _exams_page(request, error: ActionError | None = None, values: dict | None = None):
     sessions = (
         ExamSession.objects.visible_to(request.user)
         .select_related("venue")
@@ -375,54 +358,81 @@ def staff_exams(request):
         {
             "nav": "bookings",
             "sessions": sessions,
-            "venues": venues,
+            "venues": _venues(request.user),
             "organizations": _organizations(request.user),
             "subjects": Subject.choices,
             "classes": LicenceClass.choices,
             "error": error,
-            "values": values,
+            "values": values or {},
         },
         status=error.status if error else 200,
     )
 
 
+def _venues(user):
+    return Office.objects.visible_to(user).filter(active=True)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
-def staff_session(request, pk):
-    """One session: the requests in allocation order (before allocation, the order they would get),
-    the allocate button once booking has closed, and the results form after the exam."""
-    session = get_object_or_404(ExamSession.objects.visible_to(request.user).select_related("venue"), pk=pk)
-    error = None
-    if request.method == "POST":
-        try:
-            if request.POST.get("op") == "allocate":
-                ordered = AllocateSession(session=session, by=request.user).execute()
-                messages.success(request, _("已排考：%(n)s 人申请") % {"n": len(ordered)})
-            else:
-                results = {k.removeprefix("result-"): v for k, v in request.POST.items() if k.startswith("result-")}
-                PublishResults(session=session, results=results, by=request.user).execute()
-                messages.success(request, _("成绩已公布"))
-        except ActionError as exc:
-            error = exc
-        else:
-            return redirect("bookings-staff-session", pk=session.pk)
-        session.refresh_from_db()
+def staff_exams(request):
+    """考试场次: sessions at the officer's venues and the form that opens one (受理 of an applicant
+    is `staff_applicant`)."""
+    if request.method == "GET":
+        return _exams_page(request)
+    form = SessionForm(request.POST)
+    try:
+        values = valid(form)
+        venue = _venues(request.user).filter(pk=values.pop("venue")).first()
+        if venue is None:
+            raise ActionError(_("请选择考场"), field="venue", code="required")
+        session = CreateExamSession(by=request.user, venue=venue, **values).execute()
+    except ActionError as exc:
+        return _exams_page(request, exc, form.cleaned_data)
+    messages.success(request, _("已开设场次 %(s)s") % {"s": session})
+    return redirect("bookings-staff-exams")
+
+
+@login_required
+@require_POST
+def staff_applicant(request):
+    """车管所 受理: register a driving-licence applicant."""
+    form = ApplicantForm(request.POST)
+    try:
+        values = valid(form)
+        org = _organizations(request.user).filter(pk=values.pop("organization")).first()
+        if org is None:
+            raise ActionError(_("请选择受理单位"), field="organization", code="required")
+        applicant = RegisterApplicant(by=request.user, organization=org, **values).execute()
+    except ActionError as exc:
+        return _exams_page(request, exc, form.cleaned_data)
+    messages.success(request, _("已受理 %(name)s") % {"name": applicant.name})
+    return redirect("bookings-staff-exams")
+
+
+def _session(request, pk) -> ExamSession:
+    return get_object_or_404(ExamSession.objects.visible_to(request.user).select_related("venue"), pk=pk)
+
+
+def _session_rows(session: ExamSession) -> list[ExamBooking]:
     if session.status == ExamSession.Status.OPEN:
-        rows = ranked_requests(session)
-    else:
-        rows = list(
-            ExamBooking.objects.filter(session=session)
-            .exclude(status=ExamBooking.Status.CANCELLED)
-            .select_related("applicant")
-            .order_by("rank", "requested_at")
-        )
+        return ranked_requests(session)
+    return list(
+        ExamBooking.objects.filter(session=session)
+        .exclude(status=ExamBooking.Status.CANCELLED)
+        .select_related("applicant")
+        .order_by("rank", "requested_at")
+    )
+
+
+def _session_page(request, session: ExamSession, error: ActionError | None = None):
     return render(
         request,
         "bookings/staff_session.html",
         {
             "nav": "bookings",
             "session": session,
-            "rows": rows,
+            "rows": _session_rows(session),
             "error": error,
             "can_allocate": session.status == ExamSession.Status.OPEN and timezone.now() >= session.closes_at,
             "can_publish": session.status == ExamSession.Status.ALLOCATED and timezone.now() >= session.starts_at,
@@ -431,3 +441,41 @@ def staff_session(request, pk):
         },
         status=error.status if error else 200,
     )
+
+
+@login_required
+def staff_session(request, pk):
+    """One session: the requests in allocation order (before allocation, the order they would get),
+    the allocate button once booking has closed, and the results form after the exam."""
+    return _session_page(request, _session(request, pk))
+
+
+@login_required
+@require_POST
+def staff_allocate(request, pk):
+    """排考: allocate the seats once booking has closed and tell every applicant by SMS."""
+    session = _session(request, pk)
+    try:
+        ordered = AllocateSession(session=session, by=request.user).execute()
+    except ActionError as exc:
+        session.refresh_from_db()
+        return _session_page(request, session, exc)
+    messages.success(request, _("已排考：%(n)s 人申请") % {"n": len(ordered)})
+    return redirect("bookings-staff-session", pk=session.pk)
+
+
+@login_required
+@require_POST
+def staff_results(request, pk):
+    """成绩公布: a result for every allocated seat."""
+    session = _session(request, pk)
+    seats = ExamBooking.objects.filter(session=session, status=ExamBooking.Status.ALLOCATED)
+    form = results_form_class(list(seats))(request.POST)
+    try:
+        results = {name.removeprefix("result-"): value for name, value in valid(form).items()}
+        PublishResults(session=session, results=results, by=request.user).execute()
+    except ActionError as exc:
+        session.refresh_from_db()
+        return _session_page(request, session, exc)
+    messages.success(request, _("成绩已公布"))
+    return redirect("bookings-staff-session", pk=session.pk)

@@ -2,13 +2,22 @@
 
 The default development backend writes each message to the log (and keeps the last ones in memory
 for tests); a bureau plugs in its government SMS platform's client the same way.
+
+`send()` never talks to the gateway inside a transaction: it waits for the commit (and for the
+SQLite writer lock to be let go). A gateway call takes from milliseconds to seconds, and made inside
+an action it held the writer lock (every other writer of the platform, 110 intake included, queued
+behind it); and a message sent before a rollback told the citizen of something that never happened.
 """
 
 import logging
 from collections import deque
+from functools import partial
 
 from django.conf import settings
 from django.utils.module_loading import import_string
+
+from anmin.core.actions import after_commit
+from anmin.core.masking import mask_phone
 
 log = logging.getLogger("anmin.sms")
 
@@ -27,8 +36,19 @@ def backend():
     return import_string(settings.SMS_BACKEND)()
 
 
+def _deliver(phone: str, text: str) -> None:
+    # The change is committed by now: a gateway that is down must be logged, never turned into an
+    # error page for a request whose work is done (the citizen can ask for a new code).
+    try:
+        backend().send(phone, text)
+    except Exception:
+        log.exception("could not send an SMS to %s", mask_phone(phone))
+
+
 def send(phone: str, text: str) -> None:
-    backend().send(phone, text)
+    """Send `text` to `phone` once the current transaction commits (at once outside one) and the
+    SQLite writer lock is free; nothing is sent when it rolls back."""
+    after_commit(partial(_deliver, phone, text))
 
 
 def last_message(phone: str) -> str | None:

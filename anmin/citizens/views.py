@@ -7,6 +7,7 @@ from django.views.decorators.http import require_http_methods
 
 from anmin.citizens import auth
 from anmin.citizens.actions import RequestCode, SignIn, VerifyRealName
+from anmin.citizens.forms import NextForm, RealNameForm, RequestCodeForm, SignInForm, valid
 from anmin.citizens.portal import TILES
 from anmin.core.errors import ActionError
 
@@ -16,10 +17,23 @@ def client_ip(request) -> str | None:
 
 
 def _next(request, default: str = "/portal/") -> str:
-    target = request.POST.get("next") or request.GET.get("next") or default
+    """The `next` address posted with the form (or in the query string), if it is one of ours."""
+    data = request.POST if "next" in request.POST else request.GET
+    form = NextForm(data)
+    target = (form.cleaned_data["next"] if form.is_valid() else "") or default
     if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
         return default
     return target
+
+
+def _login_page(request, *, phone: str = "", error: ActionError | None = None, sent: bool = False):
+    status = 200 if error is None else (429 if error.status == 429 else 400)
+    return render(
+        request,
+        "citizens/login.html",
+        {"phone": phone, "error": error, "sent": sent, "next": _next(request)},
+        status=status,
+    )
 
 
 def home(request):
@@ -35,28 +49,27 @@ def home(request):
 
 @require_http_methods(["GET", "POST"])
 def login(request):
-    """Sign in with a phone number and a one-time SMS code (two steps on one page)."""
-    phone = (request.POST.get("phone") or "").strip()
-    error, sent = None, False
-    if request.method == "POST":
-        try:
-            if request.POST.get("step") == "send":
-                RequestCode(phone=phone, ip=client_ip(request)).execute()
-                sent = True
-            else:
-                citizen = SignIn(phone=phone, code=request.POST.get("code", "")).execute()
-                auth.sign_in(request, citizen)
-                return redirect(_next(request))
-        except ActionError as exc:
-            error = exc
-            sent = request.POST.get("step") != "send"
-    status = 200 if error is None else (429 if error.status == 429 else 400)
-    return render(
-        request,
-        "citizens/login.html",
-        {"phone": phone, "error": error, "sent": sent, "next": _next(request)},
-        status=status,
-    )
+    """Sign in with a phone number and the one-time SMS code sent to it (see send_code)."""
+    if request.method == "GET":
+        return _login_page(request)
+    form = SignInForm(request.POST)
+    try:
+        citizen = SignIn(**valid(form)).execute()
+    except ActionError as exc:
+        return _login_page(request, phone=form.cleaned_data.get("phone", ""), error=exc, sent=True)
+    auth.sign_in(request, citizen)
+    return redirect(_next(request))
+
+
+@require_http_methods(["POST"])
+def send_code(request):
+    """获取验证码: the login page's first button; the page comes back ready for the code."""
+    form = RequestCodeForm(request.POST)
+    try:
+        RequestCode(**valid(form), ip=client_ip(request)).execute()
+    except ActionError as exc:
+        return _login_page(request, phone=form.cleaned_data.get("phone", ""), error=exc)
+    return _login_page(request, phone=form.cleaned_data["phone"], sent=True)
 
 
 @require_http_methods(["POST"])
@@ -73,11 +86,12 @@ def me(request):
     error = None
     values = {"name": citizen.name, "id_number": ""}
     if request.method == "POST":
-        values = {"name": request.POST.get("name", ""), "id_number": request.POST.get("id_number", "")}
+        form = RealNameForm(request.POST)
         try:
-            citizen = VerifyRealName(citizen=citizen, **values).execute()
+            citizen = VerifyRealName(citizen=citizen, **valid(form)).execute()
         except ActionError as exc:
             error = exc
+            values = {**values, "id_number": "", **form.cleaned_data}
         else:
             return redirect(_next(request, "/portal/me/?done=1"))
     return render(

@@ -1,12 +1,15 @@
 """Base class for actions: one mutation, its permission check, its transaction, its audit entry."""
 
 import fcntl
+import logging
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from django.db import connection, transaction
+
+log = logging.getLogger(__name__)
 
 #: SQLite allows one writer at a time. Requests run on a pool of threads (anmin.core.http), and
 #: `anmin serve --workers N` adds processes: writers queue on a thread lock and an flock() on a file
@@ -27,18 +30,49 @@ def _lock_file_for(database: str) -> int | None:
 
 @contextmanager
 def _sqlite_write_lock() -> Iterator[None]:
-    with _sqlite_writer:
-        depth = getattr(_sqlite_depth, "n", 0)
-        fd = _lock_file_for(str(connection.settings_dict["NAME"])) if depth == 0 else None
-        if fd is not None:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-        _sqlite_depth.n = depth + 1
-        try:
-            yield
-        finally:
-            _sqlite_depth.n = depth
+    try:
+        with _sqlite_writer:
+            depth = getattr(_sqlite_depth, "n", 0)
+            fd = _lock_file_for(str(connection.settings_dict["NAME"])) if depth == 0 else None
             if fd is not None:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            _sqlite_depth.n = depth + 1
+            try:
+                yield
+            finally:
+                _sqlite_depth.n = depth
+                if fd is not None:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        if getattr(_sqlite_depth, "n", 0) == 0:
+            _run_unlocked()
+
+
+def _run_unlocked() -> None:
+    pending = getattr(_sqlite_depth, "pending", None)
+    while pending:
+        func = pending.pop(0)
+        try:
+            func()
+        except Exception:
+            log.exception("a task after commit failed")
+
+
+def after_commit(func: Callable[[], None]) -> None:
+    """Run `func` once the transaction commits and, on SQLite, once this thread has let go of the
+    writer lock: Django runs commit hooks while `write_transaction` still holds it, and a slow
+    outside call there (an SMS gateway) kept every other writer waiting. Nothing runs on rollback.
+    """
+
+    def unlocked() -> None:
+        if getattr(_sqlite_depth, "n", 0) > 0:
+            if not hasattr(_sqlite_depth, "pending"):
+                _sqlite_depth.pending = []
+            _sqlite_depth.pending.append(func)
+        else:
+            func()
+
+    transaction.on_commit(unlocked)
 
 
 @contextmanager

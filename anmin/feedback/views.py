@@ -1,7 +1,7 @@
 """Screens of the satisfaction loop: the citizen's survey page (by link, no sign-in), the staff
 callback queue and survey page (电话回访), and the follow-ups of dissatisfied answers."""
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from anmin.citizens.forms import valid
 from anmin.core.errors import ActionError
 from anmin.feedback.actions import (
     CALLBACK_AFTER_DAYS,
@@ -21,17 +22,15 @@ from anmin.feedback.actions import (
     can_close,
     survey_for_token,
 )
+from anmin.feedback.forms import AnswerForm, CallbackForm, CallbackQueueForm, CloseFollowUpForm, FollowUpsForm
 from anmin.feedback.models import FollowUp, Rating, Reason, Survey
 
 PAGE_SIZE = 50
 
 
-def _answer_values(request) -> dict:
-    return {
-        "rating": request.POST.get("rating", ""),
-        "reasons": request.POST.getlist("reasons"),
-        "comment": request.POST.get("comment", ""),
-    }
+def _values(form) -> dict:
+    """What to put back in the form after an error: the values that were valid."""
+    return {"rating": "", "reasons": [], "comment": "", "called_at": None, **form.cleaned_data}
 
 
 @never_cache
@@ -45,11 +44,11 @@ def survey_link(request, token):
     if survey is None:
         status = 404
     elif request.method == "POST":
-        values = _answer_values(request)
+        form = AnswerForm(request.POST)
         try:
-            survey = AnswerSurvey(token=token, **values).execute()
+            survey = AnswerSurvey(token=token, **valid(form)).execute()
         except ActionError as exc:
-            error = exc
+            error, values = exc, _values(form)
             status = exc.status
         else:
             return redirect("survey-link", token=token)
@@ -77,26 +76,21 @@ def callback_queue(request):
     """回访队列: surveys in the user's scope not answered CALLBACK_AFTER_DAYS days after they were
     sent, oldest first (?all=1: every unanswered one)."""
     qs = Survey.objects.visible_to(request.user).unanswered().select_related("organization", "officer")
-    show_all = request.GET.get("all") == "1"
+    error = None
+    try:
+        values = valid(CallbackQueueForm(request.GET))
+    except ActionError as exc:
+        error, values = exc, {"all": False, "page": None}
+    show_all = values["all"]
     if not show_all:
         qs = qs.filter(opened_at__lte=timezone.now() - timedelta(days=CALLBACK_AFTER_DAYS))
-    page = Paginator(qs.order_by("opened_at", "id"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs.order_by("opened_at", "id"), PAGE_SIZE).get_page(values["page"])
     return render(
         request,
         "feedback/callbacks.html",
-        {"nav": "feedback", "page": page, "show_all": show_all, "after_days": CALLBACK_AFTER_DAYS},
+        {"nav": "feedback", "page": page, "show_all": show_all, "after_days": CALLBACK_AFTER_DAYS, "error": error},
+        status=error.status if error else 200,
     )
-
-
-def _parse_local(value: str):
-    value = (value or "").strip()
-    if not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise ActionError(_("回访时间格式应为 年-月-日 时:分"), field="called_at") from None
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
 
 
 @login_required
@@ -106,20 +100,13 @@ def survey_page(request, pk):
     survey = get_object_or_404(
         Survey.objects.visible_to(request.user).select_related("organization", "officer", "called_by"), pk=pk
     )
-    error, values = None, {"rating": "", "reasons": [], "comment": "", "called_at": ""}
+    error, values = None, {"rating": "", "reasons": [], "comment": "", "called_at": None}
     if request.method == "POST":
-        values = {**_answer_values(request), "called_at": request.POST.get("called_at", "")}
+        form = CallbackForm(request.POST)
         try:
-            RecordCallback(
-                survey=survey,
-                by=request.user,
-                rating=values["rating"],
-                reasons=values["reasons"],
-                comment=values["comment"],
-                called_at=_parse_local(values["called_at"]),
-            ).execute()
+            RecordCallback(survey=survey, by=request.user, **valid(form)).execute()
         except ActionError as exc:
-            error = exc
+            error, values = exc, _values(form)
         else:
             messages.success(request, _("已记录回访结果：%(label)s") % {"label": survey.matter_label})
             return redirect("feedback-survey", pk=survey.pk)
@@ -147,15 +134,21 @@ def follow_ups(request):
     qs = FollowUp.objects.visible_to(request.user).select_related(
         "survey", "organization", "assignee", "closed_by", "survey__officer"
     )
-    closed = request.GET.get("closed") == "1"
+    error = None
+    try:
+        values = valid(FollowUpsForm(request.GET))
+    except ActionError as exc:
+        error, values = exc, {"closed": False, "page": None}
+    closed = values["closed"]
     qs = qs.filter(closed_at__isnull=False).order_by("-closed_at", "-id") if closed else qs.open().order_by("due_at")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs, PAGE_SIZE).get_page(values["page"])
     now = timezone.now()
     rows = [(f, f.is_overdue(now), can_close(request.user, f)) for f in page]
     return render(
         request,
         "feedback/follow_ups.html",
-        {"nav": "feedback", "page": page, "rows": rows, "closed": closed},
+        {"nav": "feedback", "page": page, "rows": rows, "closed": closed, "error": error},
+        status=error.status if error else 200,
     )
 
 
@@ -164,7 +157,7 @@ def follow_ups(request):
 def follow_up_close(request, pk):
     follow_up = get_object_or_404(FollowUp.objects.visible_to(request.user).select_related("organization"), pk=pk)
     try:
-        CloseFollowUp(follow_up=follow_up, by=request.user, note=request.POST.get("note", "")).execute()
+        CloseFollowUp(follow_up=follow_up, by=request.user, **valid(CloseFollowUpForm(request.POST))).execute()
     except ActionError as exc:
         messages.error(request, exc.message)
         return redirect("feedback-follow-ups")

@@ -7,10 +7,12 @@ from django.http import FileResponse, Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from anmin.citizens.auth import citizen_required
+from anmin.citizens.forms import valid
 from anmin.core.errors import ActionError
+from anmin.core.lanes import heavy
 from anmin.incidents.models import Category
 from anmin.reports.actions import (
     MIN_ACCIDENT_PHOTOS,
@@ -28,6 +30,19 @@ from anmin.reports.actions import (
     SubmitTip,
     tip_by_code,
 )
+from anmin.reports.forms import (
+    AccidentForm,
+    AccidentQueueForm,
+    ConfirmForm,
+    DecideForm,
+    MessageForm,
+    MissingPersonForm,
+    MissingStatusForm,
+    OnlineReportForm,
+    TipForm,
+    TrackForm,
+    TrackMessageForm,
+)
 from anmin.reports.models import (
     AccidentParty,
     Liability,
@@ -37,16 +52,7 @@ from anmin.reports.models import (
     Tip,
 )
 
-ACCIDENT_FIELDS = ["occurred_at", "address", "lat", "lon", "description", "mode", "liability", "confirm"] + [
-    f"{side}_{name}"
-    for side in ("a", "b")
-    for name in ("name", "phone", "licence_number", "plate", "insurer", "policy_number")
-]
 PAGE = 100
-
-
-def _values(request, fields) -> dict:
-    return {f: request.POST.get(f, "") for f in fields}
 
 
 def _pdf(accident: QuickAccident) -> FileResponse:
@@ -62,7 +68,7 @@ def _pdf(accident: QuickAccident) -> FileResponse:
 
 def _post_message(request, matter, **who):
     try:
-        PostMessage(matter=matter, text=request.POST.get("text", ""), **who).execute()
+        PostMessage(matter=matter, **valid(MessageForm(request.POST)), **who).execute()
     except ActionError as exc:
         return exc
     messages.success(request, _("留言已发送"))
@@ -122,16 +128,17 @@ def my_matters(request):
 def accident_new(request):
     """事故快处: report a minor property-only accident between two vehicles."""
     citizen = request.citizen
-    values = {f: "" for f in ACCIDENT_FIELDS}
+    values = dict.fromkeys(AccidentForm.base_fields, "")
     values.update(a_name=citizen.name, a_phone=citizen.phone, a_licence_number=citizen.id_number, mode="agreement")
     values["occurred_at"] = timezone.localtime().strftime("%Y-%m-%dT%H:%M")
     error = None
     if request.method == "POST":
-        values = _values(request, ACCIDENT_FIELDS)
+        form = AccidentForm(request.POST)
         try:
-            accident = ReportAccident(citizen=citizen, data=values, photos=request.FILES.getlist("photos")).execute()
+            data = valid(form)
+            accident = ReportAccident(citizen=citizen, data=data, photos=request.FILES.getlist("photos")).execute()
         except ActionError as exc:
-            error = exc
+            error, values = exc, {**dict.fromkeys(AccidentForm.base_fields, ""), **form.cleaned_data}
         else:
             return redirect("portal-accident", accident.pk)
     return render(
@@ -142,32 +149,11 @@ def accident_new(request):
     )
 
 
-@require_http_methods(["GET", "POST"])
-@citizen_required
-def accident_page(request, pk):
-    """The citizen's accident: B's confirmation, the PDF, the thread with the traffic police."""
-    accident = get_object_or_404(QuickAccident.objects.filter(citizen=request.citizen), pk=pk)
-    error = None
-    if request.method == "POST":
-        step = request.POST.get("step")
-        try:
-            if step == "confirm":
-                code = request.POST.get("code", "")
-                ConfirmAgreement(accident=accident, code=code, citizen=request.citizen).execute()
-                messages.success(request, _("乙方已确认，协议书已生成"))
-            elif step == "resend":
-                ResendConfirmCode(accident=accident, citizen=request.citizen).execute()
-                messages.success(request, _("确认码已重新发送到乙方手机"))
-            elif step == "request_decision":
-                RequestDecision(accident=accident, citizen=request.citizen).execute()
-                messages.success(request, _("已申请民警在线定责"))
-            else:
-                error = _post_message(request, accident, citizen=request.citizen)
-        except ActionError as exc:
-            error = exc
-        if error is None:
-            return redirect("portal-accident", accident.pk)
-        accident.refresh_from_db()
+def _own_accident(request, pk) -> QuickAccident:
+    return get_object_or_404(QuickAccident.objects.filter(citizen=request.citizen), pk=pk)
+
+
+def _accident_page(request, accident: QuickAccident, error: ActionError | None = None):
     parties = list(accident.parties.all())
     liability = Liability(accident.liability) if accident.liability else None
     return render(
@@ -185,7 +171,66 @@ def accident_page(request, pk):
     )
 
 
+@require_http_methods(["GET", "POST"])
 @citizen_required
+def accident_page(request, pk):
+    """The citizen's accident: B's confirmation, the PDF, the thread with the traffic police (a POST
+    here is a message on the thread)."""
+    accident = _own_accident(request, pk)
+    if request.method == "POST":
+        error = _post_message(request, accident, citizen=request.citizen)
+        if error is None:
+            return redirect("portal-accident", accident.pk)
+        return _accident_page(request, accident, error)
+    return _accident_page(request, accident)
+
+
+def _accident_step(request, pk, run, done: str):
+    accident = _own_accident(request, pk)
+    try:
+        run(accident)
+    except ActionError as exc:
+        accident.refresh_from_db()
+        return _accident_page(request, accident, exc)
+    messages.success(request, done)
+    return redirect("portal-accident", accident.pk)
+
+
+@require_POST
+@citizen_required
+def accident_confirm(request, pk):
+    """乙方确认 with the code sent to B's phone."""
+
+    def run(accident):
+        ConfirmAgreement(accident=accident, citizen=request.citizen, **valid(ConfirmForm(request.POST))).execute()
+
+    return _accident_step(request, pk, run, _("乙方已确认，协议书已生成"))
+
+
+@require_POST
+@citizen_required
+def accident_resend(request, pk):
+    """A new confirmation code to B's phone."""
+
+    def run(accident):
+        ResendConfirmCode(accident=accident, citizen=request.citizen).execute()
+
+    return _accident_step(request, pk, run, _("确认码已重新发送到乙方手机"))
+
+
+@require_POST
+@citizen_required
+def accident_request_decision(request, pk):
+    """协商不成: ask the traffic police to decide online."""
+
+    def run(accident):
+        RequestDecision(accident=accident, citizen=request.citizen).execute()
+
+    return _accident_step(request, pk, run, _("已申请民警在线定责"))
+
+
+@citizen_required
+@heavy
 def accident_document(request, pk):
     accident = get_object_or_404(QuickAccident.objects.filter(citizen=request.citizen), pk=pk)
     return _pdf(accident)
@@ -200,14 +245,13 @@ def _online_categories():
 @citizen_required(verified=True)
 def online_new(request):
     """网上报警/求助 (non-emergency)."""
-    fields = ["category", "description", "address", "lat", "lon"]
-    values, error = {f: "" for f in fields}, None
+    values, error = dict.fromkeys(OnlineReportForm.base_fields, ""), None
     if request.method == "POST":
-        values = _values(request, fields)
+        form = OnlineReportForm(request.POST)
         try:
-            report = SubmitOnlineReport(citizen=request.citizen, data=values).execute()
+            report = SubmitOnlineReport(citizen=request.citizen, data=valid(form)).execute()
         except ActionError as exc:
-            error = exc
+            error, values = exc, {**values, **form.cleaned_data}
         else:
             return redirect("portal-online", report.pk)
     return render(
@@ -247,16 +291,15 @@ def online_page(request, pk):
 @citizen_required(verified=True)
 def missing_new(request):
     """走失人员 report."""
-    fields = ["name", "sex", "age", "description", "last_seen_at", "last_seen_address", "lat", "lon"]
-    values, error = {f: "" for f in fields}, None
+    values, error = dict.fromkeys(MissingPersonForm.base_fields, ""), None
     if request.method == "POST":
-        values = _values(request, fields)
+        form = MissingPersonForm(request.POST)
         try:
             report = ReportMissingPerson(
-                citizen=request.citizen, data=values, photo=request.FILES.get("photo")
+                citizen=request.citizen, data=valid(form), photo=request.FILES.get("photo")
             ).execute()
         except ActionError as exc:
-            error = exc
+            error, values = exc, {**values, **form.cleaned_data}
         else:
             return redirect("portal-missing", report.pk)
     return render(
@@ -288,14 +331,13 @@ def missing_page(request, pk):
 def tip_new(request):
     """举报线索, anonymous: nothing about the visitor is read or kept, signed in or not. The tracking
     code is in this one response and nowhere else (no redirect, so it never sits in a session)."""
-    fields = ["kind", "content", "place", "lat", "lon"]
-    values, error = {f: "" for f in fields}, None
+    values, error = dict.fromkeys(TipForm.base_fields, ""), None
     if request.method == "POST":
-        values = _values(request, fields)
+        form = TipForm(request.POST)
         try:
-            tip, code = SubmitTip(data=values).execute()
+            tip, code = SubmitTip(data=valid(form)).execute()
         except ActionError as exc:
-            error = exc
+            error, values = exc, {**values, **form.cleaned_data}
         else:
             response = render(request, "reports/tip_done.html", {"code": code})
             response["Cache-Control"] = "no-store"
@@ -308,27 +350,50 @@ def tip_new(request):
     )
 
 
-@require_http_methods(["GET", "POST"])
-def tip_track(request):
-    """查询举报答复: the tracking code (posted, never in the URL) shows the thread; a message may be added."""
-    tip, error, code = None, None, request.POST.get("code", "")
-    if request.method == "POST":
-        tip = tip_by_code(code)
-        if tip is None:
-            error = ActionError(_("查询码不正确"), field="code", code="not_found")
-        elif request.POST.get("text") is not None:
-            try:
-                PostMessage(matter=tip, text=request.POST.get("text", ""), tipster=True).execute()
-            except ActionError as exc:
-                error = exc
+def _track_page(request, tip: Tip | None, code: str, error: ActionError | None = None):
     response = render(
         request,
         "reports/tip_track.html",
         {"tip": tip, "code": code if tip else "", "thread": tip.messages.all() if tip else [], "error": error},
-        status=400 if error else 200,
+        status=error.status if error else 200,
     )
     response["Cache-Control"] = "no-store"
     return response
+
+
+def _tip_of(form) -> tuple[Tip, str]:
+    code = valid(form)["code"]
+    tip = tip_by_code(code)
+    if tip is None:
+        raise ActionError(_("查询码不正确"), field="code", code="not_found")
+    return tip, code
+
+
+@require_http_methods(["GET", "POST"])
+def tip_track(request):
+    """查询举报答复: the tracking code (posted, never in the URL) shows the thread."""
+    if request.method == "GET":
+        return _track_page(request, None, "")
+    try:
+        tip, code = _tip_of(TrackForm(request.POST))
+    except ActionError as exc:
+        return _track_page(request, None, "", exc)
+    return _track_page(request, tip, code)
+
+
+@require_POST
+def tip_message(request):
+    """The tipster's message on the tip whose tracking code comes with it."""
+    form = TrackMessageForm(request.POST)
+    try:
+        tip, code = _tip_of(form)
+    except ActionError as exc:
+        return _track_page(request, None, "", exc)
+    try:
+        PostMessage(matter=tip, text=form.cleaned_data["text"], tipster=True).execute()
+    except ActionError as exc:
+        return _track_page(request, tip, code, exc)
+    return _track_page(request, tip, code)
 
 
 # --- staff -----------------------------------------------------------------------------------------
@@ -353,7 +418,12 @@ def staff_index(request):
 @login_required
 def staff_accidents(request):
     """事故快处 queue: pending decisions first; the others for reference."""
-    status = request.GET.get("status", QuickAccident.Status.PENDING_DECISION)
+    data = request.GET if "status" in request.GET else {"status": QuickAccident.Status.PENDING_DECISION}
+    error = None
+    try:
+        status = valid(AccidentQueueForm(data))["status"]
+    except ActionError as exc:
+        status, error = QuickAccident.Status.PENDING_DECISION, exc
     qs = QuickAccident.objects.visible_to(request.user).select_related("traffic_unit", "station")
     if status in QuickAccident.Status.values:
         qs = qs.filter(status=status)
@@ -361,31 +431,19 @@ def staff_accidents(request):
     return render(
         request,
         "reports/staff_accidents.html",
-        {"nav": "reports", "rows": rows, "status": status, "statuses": QuickAccident.Status.choices},
+        {"nav": "reports", "rows": rows, "status": status, "statuses": QuickAccident.Status.choices, "error": error},
+        status=error.status if error else 200,
     )
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def staff_accident(request, pk):
-    accident = get_object_or_404(
+def _staff_accident(request, pk) -> QuickAccident:
+    return get_object_or_404(
         QuickAccident.objects.visible_to(request.user).select_related("traffic_unit", "station", "decided_by"), pk=pk
     )
-    can_decide = QuickAccident.objects.decidable_by(request.user).filter(pk=pk).exists()
-    error, values = None, {"liability": "", "facts": ""}
-    if request.method == "POST":
-        try:
-            if request.POST.get("step") == "decide":
-                values = _values(request, ["liability", "facts"])
-                DecideLiability(accident=accident, by=request.user, **values).execute()
-                messages.success(request, _("已定责，认定书已生成"))
-            else:
-                PostMessage(matter=accident, text=request.POST.get("text", ""), officer=request.user).execute()
-        except ActionError as exc:
-            error = exc
-        else:
-            return redirect("reports-accident", pk)
-        accident.refresh_from_db()
+
+
+def _staff_accident_page(request, accident: QuickAccident, error=None, values=None):
+    can_decide = QuickAccident.objects.decidable_by(request.user).filter(pk=accident.pk).exists()
     liability = Liability(accident.liability) if accident.liability else None
     return render(
         request,
@@ -398,11 +456,39 @@ def staff_accident(request, pk):
             "thread": accident.messages.select_related("officer"),
             "can_decide": can_decide and accident.status == QuickAccident.Status.PENDING_DECISION,
             "liabilities": Liability.choices,
-            "values": values,
+            "values": values or {"liability": "", "facts": ""},
             "error": error,
         },
         status=(error.status if error else 200),
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def staff_accident(request, pk):
+    """A quick accident for the traffic police (a POST here is a message to the parties)."""
+    accident = _staff_accident(request, pk)
+    if request.method == "POST":
+        error = _post_message(request, accident, officer=request.user)
+        if error is None:
+            return redirect("reports-accident", pk)
+        return _staff_accident_page(request, accident, error)
+    return _staff_accident_page(request, accident)
+
+
+@require_POST
+@login_required
+def staff_accident_decide(request, pk):
+    """民警在线定责: the liability and the facts; the 认定书 is generated."""
+    accident = _staff_accident(request, pk)
+    form = DecideForm(request.POST)
+    try:
+        DecideLiability(accident=accident, by=request.user, **valid(form)).execute()
+    except ActionError as exc:
+        accident.refresh_from_db()
+        return _staff_accident_page(request, accident, exc, {"liability": "", "facts": "", **form.cleaned_data})
+    messages.success(request, _("已定责，认定书已生成"))
+    return redirect("reports-accident", pk)
 
 
 @login_required
@@ -413,6 +499,7 @@ def staff_accident_photo(request, pk, photo):
 
 
 @login_required
+@heavy
 def staff_accident_document(request, pk):
     return _pdf(get_object_or_404(QuickAccident.objects.visible_to(request.user), pk=pk))
 
@@ -450,21 +537,11 @@ def staff_tips(request):
     return render(request, "reports/staff_tips.html", {"nav": "reports", "rows": rows})
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def staff_tip(request, pk):
-    tip = get_object_or_404(Tip.objects.visible_to(request.user).select_related("organization"), pk=pk)
-    error = None
-    if request.method == "POST":
-        try:
-            if request.POST.get("step") == "close":
-                CloseTip(tip=tip, by=request.user).execute()
-            else:
-                PostMessage(matter=tip, text=request.POST.get("text", ""), officer=request.user).execute()
-        except ActionError as exc:
-            error = exc
-        else:
-            return redirect("reports-tip", pk)
+def _staff_tip(request, pk) -> Tip:
+    return get_object_or_404(Tip.objects.visible_to(request.user).select_related("organization"), pk=pk)
+
+
+def _staff_tip_page(request, tip: Tip, error: ActionError | None = None):
     return render(
         request,
         "reports/staff_tip.html",
@@ -473,29 +550,44 @@ def staff_tip(request, pk):
     )
 
 
+@require_http_methods(["GET", "POST"])
+@login_required
+def staff_tip(request, pk):
+    """A tip for the station (a POST here is a reply to the tipster)."""
+    tip = _staff_tip(request, pk)
+    if request.method == "POST":
+        error = _post_message(request, tip, officer=request.user)
+        if error is None:
+            return redirect("reports-tip", pk)
+        return _staff_tip_page(request, tip, error)
+    return _staff_tip_page(request, tip)
+
+
+@require_POST
+@login_required
+def staff_tip_close(request, pk):
+    """办结 a tip."""
+    tip = _staff_tip(request, pk)
+    try:
+        CloseTip(tip=tip, by=request.user).execute()
+    except ActionError as exc:
+        return _staff_tip_page(request, tip, exc)
+    return redirect("reports-tip", pk)
+
+
 @login_required
 def staff_missing_list(request):
     rows = MissingPersonReport.objects.visible_to(request.user).select_related("station")[:PAGE]
     return render(request, "reports/staff_missing_list.html", {"nav": "reports", "rows": rows})
 
 
-@require_http_methods(["GET", "POST"])
-@login_required
-def staff_missing(request, pk):
-    report = get_object_or_404(
+def _staff_missing(request, pk) -> MissingPersonReport:
+    return get_object_or_404(
         MissingPersonReport.objects.visible_to(request.user).select_related("station", "citizen"), pk=pk
     )
-    error = None
-    if request.method == "POST":
-        try:
-            if request.POST.get("step") == "status":
-                SetMissingStatus(report=report, by=request.user, status=request.POST.get("status", "")).execute()
-            else:
-                PostMessage(matter=report, text=request.POST.get("text", ""), officer=request.user).execute()
-        except ActionError as exc:
-            error = exc
-        else:
-            return redirect("reports-missing-detail", pk)
+
+
+def _staff_missing_page(request, report: MissingPersonReport, error: ActionError | None = None):
     return render(
         request,
         "reports/staff_missing.html",
@@ -508,6 +600,31 @@ def staff_missing(request, pk):
         },
         status=error.status if error else 200,
     )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def staff_missing(request, pk):
+    """A lost-person report for the station (a POST here is a message to the family)."""
+    report = _staff_missing(request, pk)
+    if request.method == "POST":
+        error = _post_message(request, report, officer=request.user)
+        if error is None:
+            return redirect("reports-missing-detail", pk)
+        return _staff_missing_page(request, report, error)
+    return _staff_missing_page(request, report)
+
+
+@require_POST
+@login_required
+def staff_missing_status(request, pk):
+    """已找到 / 已结束; the family is told by SMS."""
+    report = _staff_missing(request, pk)
+    try:
+        SetMissingStatus(report=report, by=request.user, **valid(MissingStatusForm(request.POST))).execute()
+    except ActionError as exc:
+        return _staff_missing_page(request, report, exc)
+    return redirect("reports-missing-detail", pk)
 
 
 @login_required

@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
-from django.db import models, transaction
+from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
@@ -174,8 +174,7 @@ def clean_form(item: ServiceItem, data: Mapping[str, object]) -> dict[str, str]:
 def notify(application: Application, text: str) -> None:
     """A notice in the portal now; the SMS once the transaction commits (never for a rolled-back step)."""
     Notice.objects.create(citizen=application.citizen, application=application, text=text[:300])
-    phone = application.citizen.phone
-    transaction.on_commit(lambda: sms.send(phone, text))
+    sms.send(application.citizen.phone, text)
 
 
 def _event(application: Application, kind: EventKind, *, officer=None, note: str = "", at=None) -> None:

@@ -11,9 +11,10 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from anmin.citizens.auth import citizen_required, current_citizen
+from anmin.citizens.forms import valid
 from anmin.citizens.views import client_ip
 from anmin.core.errors import ActionError
 from anmin.services.actions import (
@@ -24,6 +25,14 @@ from anmin.services.actions import (
     SubmitApplication,
     available_steps,
     can_process,
+)
+from anmin.services.forms import (
+    MessageForm,
+    ProcessForm,
+    ProgressForm,
+    QueueForm,
+    item_form_class,
+    supplement_form_class,
 )
 from anmin.services.models import (
     OPEN_STATUSES,
@@ -93,13 +102,14 @@ def apply(request, code):
     materials = list(item.materials.all())
     values, error = {}, None
     if request.method == "POST":
-        values = {spec["name"]: request.POST.get(spec["name"], "") for spec in item.form_fields}
+        form = item_form_class(item)(request.POST)
         try:
             application = SubmitApplication(
-                citizen=request.citizen, item=item, form=values, files=_uploads(request, materials)
+                citizen=request.citizen, item=item, form=valid(form), files=_uploads(request, materials)
             ).execute()
         except ActionError as exc:
             error = exc
+            values = form.cleaned_data
         else:
             messages.success(request, _("申请已提交，办件编号 %(number)s") % {"number": application.number})
             return redirect("portal-application", number=application.number)
@@ -122,36 +132,12 @@ def my_applications(request):
     return render(request, "services/mine.html", {"rows": rows, "notices": notices})
 
 
-@require_http_methods(["GET", "POST"])
-@citizen_required
-def my_application(request, number):
-    """One of the citizen's applications: steps, time left, files, messages; 补正 when returned."""
-    app = get_object_or_404(Application.objects.of_citizen(request.citizen).select_related("item"), number=number)
-    error = None
-    materials = list(app.item.materials.all())
-    if request.method == "POST":
-        op = request.POST.get("op")
-        try:
-            if op == "message":
-                PostMessage(application=app, citizen=request.citizen, text=request.POST.get("text", "")).execute()
-                messages.success(request, _("留言已发送"))
-            elif op == "supplement":
-                form = {spec["name"]: request.POST.get(spec["name"], "") for spec in app.item.form_fields}
-                Resubmit(
-                    citizen=request.citizen,
-                    application=app,
-                    form=form,
-                    files=_uploads(request, materials),
-                    note=request.POST.get("note", ""),
-                ).execute()
-                messages.success(request, _("补正材料已提交"))
-            else:
-                raise ActionError(_("未知操作"), field="op")
-        except ActionError as exc:
-            error = exc
-        else:
-            return redirect("portal-application", number=app.number)
-    fields = [dict(spec, value=app.form_data.get(spec["name"], "")) for spec in app.item.form_fields]
+def _citizen_app(request, number) -> Application:
+    return get_object_or_404(Application.objects.of_citizen(request.citizen).select_related("item"), number=number)
+
+
+def _detail_page(request, app: Application, error: ActionError | None = None, values: dict | None = None):
+    fields = [dict(spec, value=(values or app.form_data).get(spec["name"], "")) for spec in app.item.form_fields]
     return render(
         request,
         "services/detail.html",
@@ -162,13 +148,55 @@ def my_application(request, number):
             "files": app.files.all(),
             "thread": app.messages.all(),
             "time_left": describe_time_left(app),
-            "materials": materials,
+            "materials": list(app.item.materials.all()),
             "fields": fields,
             "labels": {spec["name"]: spec["label"] for spec in app.item.form_fields},
             "error": error,
         },
-        status=400 if error else 200,
+        status=error.status if error else 200,
     )
+
+
+@citizen_required
+def my_application(request, number):
+    """One of the citizen's applications: steps, time left, files, messages; 补正 when returned."""
+    return _detail_page(request, _citizen_app(request, number))
+
+
+@require_POST
+@citizen_required
+def my_message(request, number):
+    """留言 on the citizen's own application."""
+    app = _citizen_app(request, number)
+    form = MessageForm(request.POST)
+    try:
+        PostMessage(application=app, citizen=request.citizen, **valid(form)).execute()
+    except ActionError as exc:
+        return _detail_page(request, app, exc)
+    messages.success(request, _("留言已发送"))
+    return redirect("portal-application", number=app.number)
+
+
+@require_POST
+@citizen_required
+def my_supplement(request, number):
+    """补正后重新提交: the form fields again, the files asked for, a note."""
+    app = _citizen_app(request, number)
+    form = supplement_form_class(app.item)(request.POST)
+    try:
+        values = valid(form)
+        note = values.pop("note")
+        Resubmit(
+            citizen=request.citizen,
+            application=app,
+            form=values,
+            files=_uploads(request, app.item.materials.all()),
+            note=note,
+        ).execute()
+    except ActionError as exc:
+        return _detail_page(request, app, exc, {**app.form_data, **form.cleaned_data})
+    messages.success(request, _("补正材料已提交"))
+    return redirect("portal-application", number=app.number)
 
 
 @citizen_required
@@ -179,17 +207,25 @@ def my_file(request, number, pk):
 
 def progress(request):
     """办件进度查询 without signing in: 办件编号 + 手机号码后四位 → status and steps only."""
-    number, last4 = request.GET.get("number", ""), request.GET.get("phone_last4", "")
+    form = ProgressForm(request.GET)
     result, error = None, None
     if "number" in request.GET:
         try:
-            result = lookup(number, last4, ip=client_ip(request))
+            values = valid(form)
+            result = lookup(values["number"], values["phone_last4"], ip=client_ip(request))
         except ActionError as exc:
             error = exc
+    else:
+        form.is_valid()
     return render(
         request,
         "services/progress.html",
-        {"number": number[:30], "result": result, "road": road(result.status) if result else None, "error": error},
+        {
+            "number": form.cleaned_data.get("number", ""),
+            "result": result,
+            "road": road(result.status) if result else None,
+            "error": error,
+        },
         status=error.status if error else 200,
     )
 
@@ -202,15 +238,19 @@ def queue(request):
     """办件队列: the department's applications (a station its own, the bureau all), the most urgent
     first — overdue on top, then by time left; those not yet accepted follow by submission time."""
     qs = Application.objects.visible_to(request.user).select_related("item", "department")
-    status = request.GET.get("status", "open")
+    form = QueueForm(request.GET if "status" in request.GET else {**request.GET.dict(), "status": "open"})
+    error = None
+    try:
+        values = valid(form)
+    except ActionError as exc:
+        error, values = exc, {"status": "open", "page": None}
+    status = values["status"]
     if status == "open":
         qs = qs.filter(status__in=OPEN_STATUSES)
     elif status in ApplicationStatus.values:
         qs = qs.filter(status=status)
-    else:
-        status = ""
     qs = qs.order_by(F("due_at").asc(nulls_last=True), "submitted_at", "id")
-    page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(qs, PAGE_SIZE).get_page(values["page"])
     now = timezone.now()
     rows = [
         (a, describe_time_left(a, now), a.time_left(now) is not None and a.time_left(now).total_seconds() < 0)
@@ -219,7 +259,15 @@ def queue(request):
     return render(
         request,
         "services/queue.html",
-        {"nav": "services", "page": page, "rows": rows, "status": status, "statuses": ApplicationStatus.choices},
+        {
+            "nav": "services",
+            "page": page,
+            "rows": rows,
+            "status": status,
+            "statuses": ApplicationStatus.choices,
+            "error": error,
+        },
+        status=error.status if error else 200,
     )
 
 
@@ -230,31 +278,7 @@ def _staff_app(request, pk) -> Application:
     )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def staff_application(request, pk):
-    """办件 page for staff: applicant, form, files, timeline, the steps allowed now, messages."""
-    app = _staff_app(request, pk)
-    error = None
-    if request.method == "POST":
-        op = request.POST.get("op")
-        try:
-            if op == "message":
-                PostMessage(application=app, officer=request.user, text=request.POST.get("text", "")).execute()
-                messages.success(request, _("已回复"))
-            else:
-                ProcessApplication(
-                    by=request.user,
-                    application=app,
-                    step=request.POST.get("step", ""),
-                    missing=request.POST.getlist("missing") + request.POST.get("missing_other", "").splitlines(),
-                    reason=request.POST.get("reason", ""),
-                ).execute()
-                messages.success(request, _("办件已更新"))
-        except ActionError as exc:
-            error = exc
-        else:
-            return redirect("services-application", pk=app.pk)
+def _staff_page(request, app: Application, error: ActionError | None = None):
     return render(
         request,
         "services/staff_application.html",
@@ -274,6 +298,47 @@ def staff_application(request, pk):
         },
         status=error.status if error else 200,
     )
+
+
+@login_required
+def staff_application(request, pk):
+    """办件 page for staff: applicant, form, files, timeline, the steps allowed now, messages."""
+    return _staff_page(request, _staff_app(request, pk))
+
+
+@login_required
+@require_POST
+def staff_process(request, pk):
+    """A step of 办理 (受理, 审核, 办结, 退回补正 with what is missing, 不予受理 with the reason)."""
+    app = _staff_app(request, pk)
+    form = ProcessForm(request.POST)
+    try:
+        values = valid(form)
+        ProcessApplication(
+            by=request.user,
+            application=app,
+            step=values["step"],
+            missing=values["missing"] + values["missing_other"].splitlines(),
+            reason=values["reason"],
+        ).execute()
+    except ActionError as exc:
+        return _staff_page(request, app, exc)
+    messages.success(request, _("办件已更新"))
+    return redirect("services-application", pk=app.pk)
+
+
+@login_required
+@require_POST
+def staff_message(request, pk):
+    """回复 on the application's thread; the citizen is told by a notice and an SMS."""
+    app = _staff_app(request, pk)
+    form = MessageForm(request.POST)
+    try:
+        PostMessage(application=app, officer=request.user, **valid(form)).execute()
+    except ActionError as exc:
+        return _staff_page(request, app, exc)
+    messages.success(request, _("已回复"))
+    return redirect("services-application", pk=app.pk)
 
 
 @login_required
