@@ -3,7 +3,8 @@
 anmin demo [--no-serve]     migrate, load the demo city if empty, serve, print the demo logins
 anmin serve [--host --port] production ASGI server (HTTP + WebSocket)
 anmin token create USERNAME print a new API token
-anmin bench NAME [--json]   benchmarks
+anmin bench NAME [--json]   benchmarks (dispatch, api, deadlines, stats, portal, soak); non-zero exit
+                            when a target is missed or a request failed
 anmin migrate / createsuperuser / … any Django management command
 """
 

@@ -89,8 +89,10 @@ def bench_api(
     rate: int | None = None,
     workers: int = 1,
     redis_url: str | None = None,
+    units: int = 1000,
 ) -> Result:
-    """接警 API throughput and latency against a real `anmin serve`, and create-to-board latency."""
+    """接警 API throughput and latency against a real `anmin serve`, create-to-board latency, and
+    警力推荐 timed as production runs it against a force of `units` units."""
     from anmin.bench.api import run
 
     return run(
@@ -100,6 +102,7 @@ def bench_api(
         rate=rate,
         workers=workers,
         redis_url=redis_url,
+        units=units,
     )
 
 
@@ -142,6 +145,24 @@ def bench_portal(
     )
 
 
+def bench_soak(
+    *,
+    minutes: float | None = None,
+    seconds: int | None = None,
+    database_url: str | None = None,
+    units: int = 1000,
+) -> Result:
+    """Steady mixed load against a real `anmin serve` for `minutes` (default 30) or `seconds`:
+    intake, dispatch, unit status, board clients, portal queries, an export a minute; errors, p99
+    per kind and the server's memory every minute."""
+    from anmin.bench.soak import run
+
+    if minutes is not None and seconds is not None:
+        raise BenchError("give --minutes or --seconds, not both")
+    duration_s = seconds if seconds is not None else (minutes if minutes is not None else 30) * 60
+    return run(duration_s=duration_s, database_url=database_url, units=units)
+
+
 #: name → benchmark; the command passes only the options a benchmark's signature accepts.
 BENCHMARKS: dict[str, Callable[..., Result]] = {
     "dispatch": bench_dispatch,
@@ -149,4 +170,5 @@ BENCHMARKS: dict[str, Callable[..., Result]] = {
     "deadlines": bench_deadlines,
     "stats": bench_stats,
     "portal": bench_portal,
+    "soak": bench_soak,
 }
