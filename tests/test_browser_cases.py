@@ -81,3 +81,26 @@ def test_an_officer_registers_an_item_and_prints_its_label_sheet(city, asgi_serv
     assert response.status == 200
     assert response.headers["content-type"] == "application/pdf"
     assert response.body().startswith(b"%PDF")
+
+
+def test_a_refused_person_comes_back_in_its_open_form_with_the_message(city, asgi_server, browser):
+    from anmin.cases.actions import OpenCase
+    from anmin.cases.models import CasePerson
+
+    case = OpenCase(by=city.station_officer, kind="criminal", title="盗窃案").execute()
+    page = logged_in_page(browser, asgi_server, city.station_officer)
+    page.goto(f"{asgi_server.url}/cases/{case.pk}/")
+    page.click("details:has(#person-form) > summary")
+    page.fill("#p-name", "王某")
+    page.fill("#p-id", "123")
+    page.click("#add-person")
+    alert = page.wait_for_selector("#person-form [role=alert]")
+    assert alert.get_attribute("data-field") == "id_number"
+    assert "身份证" in alert.inner_text()
+    assert page.is_visible("#p-name") and page.input_value("#p-name") == "王某"  # the form is open, as typed
+    assert page.url.endswith(f"/cases/{case.pk}/persons/")
+    assert not CasePerson.objects.exists()
+    page.fill("#p-id", "")
+    page.click("#add-person")
+    page.wait_for_url(f"**/cases/{case.pk}/")
+    assert "王某" in page.inner_text("#persons")
