@@ -163,6 +163,14 @@ def bench_soak(
     return run(duration_s=duration_s, database_url=database_url, units=units)
 
 
+def bench_lanes(*, concurrency: int = 24, rate: int = 10) -> Result:
+    """110 intake paced at `rate` calls/s while `concurrency` clients of eight officers download
+    report packs (PDF and Excel) against a real `anmin serve`: intake must not wait behind them."""
+    from anmin.bench.lanes import run
+
+    return run(exporters=concurrency, rate=rate)
+
+
 #: name → benchmark; the command passes only the options a benchmark's signature accepts.
 BENCHMARKS: dict[str, Callable[..., Result]] = {
     "dispatch": bench_dispatch,
@@ -170,5 +178,6 @@ BENCHMARKS: dict[str, Callable[..., Result]] = {
     "deadlines": bench_deadlines,
     "stats": bench_stats,
     "portal": bench_portal,
+    "lanes": bench_lanes,
     "soak": bench_soak,
 }
