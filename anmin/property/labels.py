@@ -7,8 +7,17 @@ sheet is A4 with 3 × 8 labels of 70 × 37 mm, the common self-adhesive 24-up fo
 The PDF embeds a Chinese font (a subset of it, so the file stays small): intranet PCs that print it
 may have none. fpdf2 reads OpenType collections with CFF outlines, so Debian's `fonts-noto-cjk`
 (Noto Sans CJK SC, the platform's typeface) works; the WenQuanYi TrueType fonts are a fallback.
+
+Noto Sans CJK SC has the basic block and Extension A, but only about 2,100 of Extension B's 42,720
+ideographs and none of C–F, while GB 18030-2022 asks for all of them in names. `CjkPdf` therefore
+embeds HanaMin A and B (花園明朝, GlyphWiki, SIL OFL; Debian `fonts-hanazono`: the BMP, then
+Extensions B–F) as fallback fonts: a character Noto lacks is drawn from them. One that no installed
+font has (Extensions G and later) is drawn as the font's empty box and logged, never dropped
+unseen: refusing the whole document would stop an accident agreement or a 简报 over one character
+of one name, while the box shows the reader where a character is missing.
 """
 
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -20,6 +29,8 @@ from django.utils import timezone
 from fpdf import FPDF
 
 from anmin.property.models import SeizedItem
+
+logger = logging.getLogger(__name__)
 
 #: Where Linux distributions put a Chinese font fpdf2 can embed: (path, family to pick in a collection,
 #: the package that installs it).
@@ -33,6 +44,13 @@ KNOWN_FONTS: tuple[tuple[str, str, str], ...] = (
     ),
     ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "WenQuanYi Zen Hei", "fonts-wqy-zenhei (Debian/Ubuntu)"),
     ("/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "WenQuanYi Micro Hei", "fonts-wqy-microhei (Debian/Ubuntu)"),
+)
+
+#: Fonts for the ideographs the Chinese font lacks, in the order they are tried: (path, family,
+#: package). Only those installed are used.
+KNOWN_FALLBACK_FONTS: tuple[tuple[str, str, str], ...] = (
+    ("/usr/share/fonts/truetype/hanazono/HanaMinA.ttf", "HanaMinA", "fonts-hanazono (Debian/Ubuntu)"),
+    ("/usr/share/fonts/truetype/hanazono/HanaMinB.ttf", "HanaMinB", "fonts-hanazono (Debian/Ubuntu)"),
 )
 
 # Sheet geometry, in millimetres.
@@ -81,6 +99,99 @@ def find_cjk_font(candidates: Sequence[tuple[str, str, str]] = KNOWN_FONTS) -> C
         "未找到可嵌入 PDF 的中文字体，无法生成涉案财物标签。请安装 Debian 软件包 fonts-noto-cjk"
         f"（apt-get install fonts-noto-cjk）。已查找：\n{looked}"
     )
+
+
+@lru_cache(maxsize=1)
+def find_fallback_fonts(candidates: Sequence[tuple[str, str, str]] = KNOWN_FALLBACK_FONTS) -> tuple[CjkFont, ...]:
+    """The installed fonts for ideographs the Chinese font lacks; none is an error only for the
+    characters that need them, which `CjkPdf` logs."""
+    found = tuple(CjkFont(path=path, index=0, family=family) for path, family, _ in candidates if Path(path).is_file())
+    if not found:
+        logger.warning("未安装 fonts-hanazono：PDF 中扩展 B–F 区的生僻字将显示为方框")
+    return found
+
+
+@lru_cache(maxsize=8)
+def font_coverage(path: str) -> frozenset[int]:
+    """The code points a font has glyphs for, read once per process (about half a second each)."""
+    from fontTools.ttLib import TTFont
+
+    return frozenset(TTFont(path, lazy=True).getBestCmap())
+
+
+class CjkPdf(FPDF):
+    """A PDF in Chinese: the platform's font as "cjk", the rare-ideograph fonts as its fallbacks, and
+    a warning naming any character no font could draw.
+
+    A fallback font is embedded only once a text needs it: fpdf2 parses a font whole when it is
+    added, which for HanaMin A and B (100,000 glyphs) takes five seconds, on every document."""
+
+    def add_cjk_fonts(self, regular: CjkFont, bold: CjkFont | None = None) -> None:
+        self.add_font("cjk", fname=regular.path, collection_font_number=regular.index)
+        if bold is not None:
+            self.add_font("cjk", style="B", fname=bold.path, collection_font_number=bold.index)
+        self._pending_fallbacks = list(find_fallback_fonts())
+        self._added_fallbacks: list[str] = []
+
+    def normalize_text(self, text: str) -> str:
+        # Every way of drawing or measuring text passes here first: the place to notice a
+        # character the Chinese font lacks before fpdf2 looks for a fallback.
+        text = super().normalize_text(text)
+        pending = getattr(self, "_pending_fallbacks", None)
+        if pending and "cjk" in self.fonts:
+            cmap = self.fonts["cjk"].cmap
+            missing = {ord(char) for char in text if ord(char) not in cmap}
+            if missing:
+                self._add_fallbacks(missing)
+        return text
+
+    def _add_fallbacks(self, missing: set[int]) -> None:
+        for font in list(self._pending_fallbacks):
+            if missing & font_coverage(font.path):
+                self.add_font(font.family, fname=font.path, collection_font_number=font.index)
+                self._pending_fallbacks.remove(font)
+                self._added_fallbacks.append(font.family)
+                missing -= font_coverage(font.path)
+        if self._added_fallbacks:
+            order = [font.family for font in find_fallback_fonts() if font.family in self._added_fallbacks]
+            # exact_match=False: the fallbacks have no bold face, and a rare character of a bold
+            # heading is better drawn regular than not at all.
+            self.set_fallback_fonts(order, exact_match=False)
+
+    def text(self, x: float, y: float, text: str = "") -> None:
+        """As FPDF.text, with fallback fonts: fpdf2 applies them in cell() and multi_cell() only, so
+        the text is drawn here in runs, each in the first font that has its characters."""
+        text = self.normalize_text(text)
+        if not self._fallback_font_ids or not text or self.current_font is None:
+            super().text(x, y, text)
+            return
+        family, style, size = self.font_family, self.font_style, self.font_size_pt
+        runs: list[tuple[str | None, str]] = []
+        for char in text:
+            fontkey = None if ord(char) in self.current_font.cmap else self.get_fallback_font(char, style)
+            if runs and runs[-1][0] == fontkey:
+                runs[-1] = (fontkey, runs[-1][1] + char)
+            else:
+                runs.append((fontkey, char))
+        for fontkey, run in runs:
+            if fontkey is None:
+                self.set_font(family, style, size)
+            else:  # the fallbacks are added in their regular style only, whose key is the family
+                self.set_font(fontkey, "", size)
+            super().text(x, y, run)
+            x += self.get_string_width(run)
+        self.set_font(family, style, size)
+
+    def output(self, *args, **kwargs):
+        result = super().output(*args, **kwargs)
+        missing = sorted({code for font in self.fonts.values() for code in getattr(font, "missing_glyphs", ())})
+        if missing:
+            logger.warning(
+                "PDF《%s》中有字体缺少的字符，已显示为方框：%s",
+                self.title,
+                " ".join(f"U+{code:04X}" for code in missing),
+            )
+        return result
 
 
 def qr_code(code: str) -> segno.QRCode:
@@ -172,13 +283,13 @@ def label_sheet(items: Iterable[SeizedItem], *, title: str = "涉案财物标签
     """A PDF of A4 pages with 3 × 8 labels, one per item in order; `skip` leaves the first positions of
     the first page empty, for a sheet some of whose labels were used already."""
     font = find_cjk_font()
-    pdf = FPDF(orientation="P", unit="mm", format="A4")
+    pdf = CjkPdf(orientation="P", unit="mm", format="A4")
     pdf.set_lang("zh-CN")
     pdf.set_title(title)
     pdf.set_creator("安民 智慧公安一体化平台")
     pdf.set_auto_page_break(False)
     pdf.set_margins(0, 0, 0)
-    pdf.add_font("cjk", fname=font.path, collection_font_number=font.index)
+    pdf.add_cjk_fonts(font)
     first = skip % LABELS_PER_PAGE
     for n, item in enumerate(items):
         slot = (first + n) % LABELS_PER_PAGE

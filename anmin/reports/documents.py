@@ -3,9 +3,8 @@
 property labels' font helper), a QR code of the 快处编号 so an insurer's clerk can look it up."""
 
 from django.utils import timezone
-from fpdf import FPDF
 
-from anmin.property.labels import _draw_qr, _fit, find_cjk_font
+from anmin.property.labels import CjkPdf, _draw_qr, _fit, find_cjk_font
 from anmin.reports.models import AccidentParty, Liability, QuickAccident
 
 MARGIN = 18.0
@@ -19,11 +18,11 @@ def _local(dt) -> str:
 class _Doc:
     def __init__(self, title: str):
         font = find_cjk_font()
-        self.pdf = FPDF(orientation="P", unit="mm", format="A4")
+        self.pdf = CjkPdf(orientation="P", unit="mm", format="A4")
         self.pdf.set_lang("zh-CN")
         self.pdf.set_title(title)
         self.pdf.set_creator("安民 智慧公安一体化平台")
-        self.pdf.add_font("cjk", fname=font.path, collection_font_number=font.index)
+        self.pdf.add_cjk_fonts(font)
         self.pdf.set_margins(MARGIN, MARGIN, MARGIN)
         self.pdf.set_auto_page_break(True, margin=MARGIN)
         self.pdf.add_page()

@@ -33,7 +33,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.page import PageMargins
 
-from anmin.property.labels import KNOWN_FONTS, CjkFont, FontMissing, find_cjk_font
+from anmin.property.labels import KNOWN_FONTS, CjkFont, CjkPdf, FontMissing, find_cjk_font
 from anmin.stats.periods import Kind, Period
 from anmin.stats.report import CATEGORY_GROUPS, GROUP_BY, Metric, Report, Row, change_text
 
@@ -545,7 +545,7 @@ def brief_fonts() -> tuple[CjkFont, CjkFont | None]:
     return regular, bold
 
 
-class Brief(FPDF):
+class Brief(CjkPdf):
     """A 简报's pages: A4, numbered 第 n 页 共 N 页 at the foot."""
 
     def footer(self):
@@ -692,9 +692,7 @@ def report_pdf(
     pdf.set_author(issuer)
     pdf.set_creator(str(settings.SITE_NAME))
     pdf.set_creation_date(now)
-    pdf.add_font("cjk", fname=regular.path, collection_font_number=regular.index)
-    face = bold or regular
-    pdf.add_font("cjk", style="B", fname=face.path, collection_font_number=face.index)
+    pdf.add_cjk_fonts(regular, bold or regular)
     pdf.set_margins(15, 15, 15)
     pdf.set_auto_page_break(True, margin=16)
     pdf.alias_nb_pages()
