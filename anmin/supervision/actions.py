@@ -15,7 +15,7 @@ from anmin.core.validation import clean_text
 from anmin.incidents.models import Incident
 from anmin.org.models import Role
 from anmin.supervision.clocks import MANUAL_END_EVENTS, publish_case_clocks, stop_clocks, warn_lead
-from anmin.supervision.deadlines import clock_state, deadline, rule_spec
+from anmin.supervision.deadlines import clock_state, deadline, is_provisional, rule_spec
 from anmin.supervision.models import (
     SEVERITY,
     Clock,
@@ -128,7 +128,8 @@ def decide_extension(request: ClockExtension, *, approved: bool, by, at: datetim
     lead = warn_lead(spec, clock.started_at, due)
     computed = clock_state(due, at, warn_before=lead)
     before = clock.due_at
-    changes = {"due_at": due, "warn_at": due - lead, "extensions": codes}
+    provisional = is_provisional(spec.code, clock.started_at, due, extensions=codes)
+    changes = {"due_at": due, "warn_at": due - lead, "extensions": codes, "provisional": provisional}
     if SEVERITY[computed] < SEVERITY[clock.state]:
         changes.update(state=computed, state_changed_at=at)
     Clock.objects.filter(pk=clock.pk).update(**changes)

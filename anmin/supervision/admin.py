@@ -4,9 +4,17 @@ These are configuration tables, not case data: editing them through the admin (w
 model permissions) is the intended way, like the 警情类别代码表.
 """
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import path
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anmin.core.errors import ActionError
+from anmin.supervision import calendar, holidays
 from anmin.supervision.models import (
     CalendarDay,
     Clock,
@@ -57,12 +65,71 @@ class TimeLimitRuleAdmin(admin.ModelAdmin):
         return f"{obj.amount}{obj.get_unit_display()}"
 
 
+class CalendarLoadForm(forms.Form):
+    """A year's arrangement as a file: CSV (date,kind,name) or JSON, see `anmin.supervision.holidays`."""
+
+    file = forms.FileField(label=_("放假安排文件（CSV 或 JSON）"), max_length=200)
+    source = forms.CharField(
+        label=_("依据"), max_length=200, required=False, help_text=_("如：国务院办公厅关于2027年部分节假日安排的通知")
+    )
+
+
 @admin.register(CalendarDay)
 class CalendarDayAdmin(admin.ModelAdmin):
     list_display = ("date", "weekday", "kind", "name", "source")
     list_filter = ("kind", "name")
     search_fields = ("name", "source")
     date_hierarchy = "date"
+    change_list_template = "admin/supervision/calendarday/change_list.html"
+
+    def get_urls(self):
+        load = self.admin_site.admin_view(self.load_view)
+        return [path("load/", load, name="supervision_calendarday_load"), *super().get_urls()]
+
+    def changelist_view(self, request, extra_context=None):
+        # Tell whoever keeps the calendar (法制) which coming years still count as plain Monday–Friday.
+        this_year = timezone.localdate().year
+        missing = [year for year in (this_year, this_year + 1) if not calendar.year_is_loaded(year)]
+        if missing:
+            messages.warning(
+                request,
+                _("%(years)s 年的法定节假日安排尚未导入，期限暂按周一至周五计算：请导入国务院办公厅的放假安排。")
+                % {"years": "、".join(map(str, missing))},
+            )
+        return super().changelist_view(request, extra_context)
+
+    def load_view(self, request):
+        if not self.has_add_permission(request) or not self.has_delete_permission(request):
+            raise PermissionDenied
+        form = CalendarLoadForm(request.POST or None, request.FILES or None)
+        status = 200
+        if request.method == "POST" and form.is_valid():
+            upload = form.cleaned_data["file"]
+            try:
+                rows = holidays.parse(upload.read(holidays.MAX_BYTES + 1), upload.name)
+                result = holidays.load(rows, source=form.cleaned_data["source"] or upload.name, by=request.user)
+            except ActionError as error:
+                form.add_error("file", error.message)
+            else:
+                messages.success(
+                    request,
+                    _("已导入 %(years)s 年的 %(days)s 个日期，重新计算了 %(clocks)s 个暂按周一至周五计算的期限")
+                    % {
+                        "years": "、".join(map(str, result["years"])),
+                        "days": result["days"],
+                        "clocks": result["clocks"],
+                    },
+                )
+                return redirect("admin:supervision_calendarday_changelist")
+        if request.method == "POST":
+            status = 400
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "form": form,
+            "title": _("导入法定节假日安排"),
+        }
+        return TemplateResponse(request, "admin/supervision/calendarday/load.html", context, status=status)
 
     @admin.display(description=_("星期"))
     def weekday(self, obj: CalendarDay) -> str:

@@ -30,6 +30,9 @@ class ClockOut(Schema):
     warn_at: datetime
     due_at: datetime
     state: str = Field(..., description="normal 正常 / due_soon 临期 / overdue 超期 / stopped 已停止")
+    provisional: bool = Field(
+        ..., description="期满时间暂按周一至周五计算：所跨年份的法定节假日安排尚未导入，导入后重新计算"
+    )
     state_label: str
     remaining_seconds: int | None = Field(None, description="距期满的秒数，超期为负；已停止为 null")
     stopped_at: datetime | None
@@ -95,6 +98,7 @@ def clock_out(clock: Clock, now: datetime) -> dict:
         "warn_at": clock.warn_at,
         "due_at": clock.due_at,
         "state": clock.state,
+        "provisional": clock.provisional,
         "state_label": clock.get_state_display(),
         "remaining_seconds": int((clock.due_at - now).total_seconds()) if clock.is_running else None,
         "stopped_at": clock.stopped_at,

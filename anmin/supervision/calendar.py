@@ -12,8 +12,10 @@ and 《公安机关办理行政案件程序规定》):
 * A period in months ends on the corresponding day of the last month; where that month has no such
   day, on its last day (民法典 第二百零二条). 31 January + 1 month → 28 February.
 * Working days: Monday–Friday, unless the State Council lists the date as a holiday; Saturday or
-  Sunday, if listed as a 调休上班 day. Dates in years with no arrangement loaded fall back to plain
-  Monday–Friday: load each new year's notice when it is published (usually in November).
+  Sunday, if listed as a 调休上班 day. Dates in years with no arrangement loaded are counted as plain
+  Monday–Friday, and a deadline that depends on them is *provisional* (`deadlines.is_provisional`),
+  shown as 暂按周一至周五计算 until the legal unit loads that year's notice (usually published in
+  November) with `anmin calendar load FILE` or the admin.
 * "期间的最后一日为节假日的，以节假日后的第一日为期满日期，但…在押期间…不得因节假日而延长":
   `roll_to_working_day` moves a deadline; whether it applies is a property of the rule
   (`TimeLimitRule.extends_past_holiday`), decided in `deadlines.py`. 节假日 includes ordinary
@@ -64,6 +66,18 @@ def _year_exceptions(year: int) -> tuple[frozenset[date], frozenset[date]]:
         return holidays, workdays
 
     return calendar_cache.get(year, load)
+
+
+def year_is_loaded(year: int) -> bool:
+    """Whether the State Council's arrangement for `year` is loaded. Every arrangement gives at least
+    元旦 off, so a year with no rows has none."""
+    holidays, workdays = _year_exceptions(year)
+    return bool(holidays or workdays)
+
+
+def missing_years(first: date, last: date) -> list[int]:
+    """The years from `first` to `last` (inclusive) whose arrangement is not loaded."""
+    return [year for year in range(first.year, last.year + 1) if not year_is_loaded(year)]
 
 
 def is_working_day(day: date) -> bool:

@@ -29,7 +29,7 @@ from anmin.cases.lifecycle import FINAL_STATUSES, CaseKind, CaseStatus
 from anmin.cases.models import ApprovalRequest, Case, Measure
 from anmin.core.errors import ActionError
 from anmin.core.events import publish
-from anmin.supervision.deadlines import RuleSpec, deadline, rule_spec
+from anmin.supervision.deadlines import RuleSpec, deadline, is_provisional, rule_spec
 from anmin.supervision.models import RUNNING_STATES, Clock, ClockState, Event, StopReason
 
 log = logging.getLogger(__name__)
@@ -120,6 +120,7 @@ def start_clock(case: Case, rule_code: str, started_at: datetime | None, *, meas
         measure=measure,
         started_at=started_at,
         due_at=due,
+        provisional=is_provisional(rule_code, started_at, due),
         warn_at=due - warn_lead(spec, started_at, due),
         state=ClockState.NORMAL,
     )

@@ -175,6 +175,25 @@ def deadline(rule_code: str, start: datetime, *, extensions: Iterable[str] = ())
     return due.astimezone(calendar.LEGAL_TZ)
 
 
+def is_provisional(rule_code: str, start: datetime, due: datetime, *, extensions: Iterable[str] = ()) -> bool:
+    """Whether `due` was counted over a year with no holiday arrangement loaded, and so as plain
+    Monday–Friday (暂按周一至周五计算): only rules in working days, or that move past a holiday, consult
+    the calendar; hours, calendar days and custody months never do."""
+    rule = rule_spec(rule_code)
+    if rule is None:
+        return False
+    if isinstance(extensions, str):
+        extensions = [extensions]
+    periods = _merge(periods_for(rule, extensions))
+    consults = any(p.unit == TimeUnit.WORKING_DAYS for p in periods) or (
+        rule.extends_past_holiday and periods[-1].unit in (TimeUnit.CALENDAR_DAYS, TimeUnit.MONTHS)
+    )
+    if not consults:
+        return False
+    first = start.astimezone(calendar.LEGAL_TZ).date()
+    return bool(calendar.missing_years(first, due.astimezone(calendar.LEGAL_TZ).date()))
+
+
 def clock_state(due: datetime, now: datetime, *, warn_before: timedelta) -> str:
     """The colour of a clock: `overdue` once `now` is past `due`; `due_soon` within `warn_before`
     of it (the last second included: a deadline of 23:59:59 is still met at 23:59:59); `normal`

@@ -60,6 +60,9 @@ class Clock(models.Model):
     )
     started_at = models.DateTimeField(_("起算时间"))
     due_at = models.DateTimeField(_("期满时间"))
+    #: The deadline was counted over a year whose holiday arrangement is not loaded: true until the
+    #: legal unit loads it and the clock is counted again (see `anmin.supervision.holidays`).
+    provisional = models.BooleanField(_("暂按周一至周五计算"), default=False)
     warn_at = models.DateTimeField(_("临期提醒时间"))
     state = models.CharField(_("状态"), max_length=10, choices=ClockState.choices, default=ClockState.NORMAL)
     state_changed_at = models.DateTimeField(_("状态变化时间"), null=True, blank=True)
