@@ -228,6 +228,16 @@ def test_a_decision_that_is_neither_approve_nor_reject_is_refused(city, case, le
     assert city.login(leader).post(f"/approvals/{approval.pk}/decide/", {"decision": "approve"}).status_code == 302
 
 
+def test_a_decision_by_someone_who_may_not_decide_says_so_on_top(city, case):
+    city.login(city.station_officer).post(f"/cases/{case.pk}/transition/", {"action": "file", "reason": "立案"})
+    approval = ApprovalRequest.objects.get()
+    response = city.login(city.patrol_officer).post(f"/approvals/{approval.pk}/decide/", {"decision": "approve"})
+    assert response.status_code == 403
+    assert 'role="alert"' in response.content.decode()
+    approval.refresh_from_db()
+    assert approval.status == "pending"
+
+
 # —— property ——
 
 

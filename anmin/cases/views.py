@@ -351,17 +351,16 @@ class Helpers(CaseOperation):
 
 
 def _inbox_response(request, *, failed: int | None = None, error: ActionError | None = None) -> HttpResponse:
-    pending = (
+    pending = list(
         ApprovalRequest.objects.inbox_of(request.user)
         .select_related("case__organization", "requested_by")
         .order_by("requested_at")
     )
-    return render(
-        request,
-        "cases/approvals.html",
-        {"nav": "approvals", "pending": pending, "failed": failed, "error": error},
-        status=error.status if error else 200,
-    )
+    # The message goes beside its request; one not in this inbox (not the user's to decide) gets it on top.
+    on_page = any(a.pk == failed for a in pending)
+    context = {"nav": "approvals", "pending": pending, "failed": failed, "error": error}
+    context["error_on_top"] = error and not on_page
+    return render(request, "cases/approvals.html", context, status=error.status if error else 200)
 
 
 @login_required

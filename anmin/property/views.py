@@ -152,17 +152,16 @@ class Custody(RegisterOperation):
 
 def _review_page(request, *, failed: int | None = None, error: ActionError | None = None) -> HttpResponse:
     report = review(request.user)
-    pending = (
+    pending = list(
         PropertyApproval.objects.inbox_of(request.user)
         .select_related("item__case", "requested_by")
         .order_by("requested_at")
     )
-    return render(
-        request,
-        "property/review.html",
-        {"nav": "property", "report": report, "pending": pending, "failed": failed, "error": error},
-        status=error.status if error else 200,
-    )
+    # The message goes beside its request; one not in this inbox (not the user's to decide) gets it on top.
+    on_page = any(a.pk == failed for a in pending)
+    context = {"nav": "property", "report": report, "pending": pending, "failed": failed, "error": error}
+    context["error_on_top"] = error and not on_page
+    return render(request, "property/review.html", context, status=error.status if error else 200)
 
 
 @login_required
