@@ -6,7 +6,8 @@ import threading
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
-from django.db import transaction
+
+from anmin.core.actions import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -68,4 +69,6 @@ def publish(groups: set[str] | list[str], message: dict) -> None:
         except Exception:
             log.exception("could not publish %s to %s", message, groups)
 
-    transaction.on_commit(send_safely)
+    # After the commit and, on SQLite, after the writer lock is let go: outside the server the
+    # notices are sent synchronously, and other writers must not wait on the channel layer.
+    after_commit(send_safely)
