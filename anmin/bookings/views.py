@@ -11,7 +11,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from anmin.bookings.actions import (
     AllocateSession,
@@ -444,6 +444,7 @@ def _session_page(request, session: ExamSession, error: ActionError | None = Non
 
 
 @login_required
+@require_GET
 def staff_session(request, pk):
     """One session: the requests in allocation order (before allocation, the order they would get),
     the allocate button once booking has closed, and the results form after the exam."""

@@ -11,7 +11,7 @@ from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from anmin.citizens.auth import citizen_required, current_citizen
 from anmin.citizens.forms import valid
@@ -157,6 +157,7 @@ def _detail_page(request, app: Application, error: ActionError | None = None, va
     )
 
 
+@require_GET
 @citizen_required
 def my_application(request, number):
     """One of the citizen's applications: steps, time left, files, messages; 补正 when returned."""
@@ -301,6 +302,7 @@ def _staff_page(request, app: Application, error: ActionError | None = None):
 
 
 @login_required
+@require_GET
 def staff_application(request, pk):
     """办件 page for staff: applicant, form, files, timeline, the steps allowed now, messages."""
     return _staff_page(request, _staff_app(request, pk))
