@@ -8,6 +8,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
 
 from anmin.core.errors import ActionError
+from anmin.core.schema import ErrorOut
 from anmin.org.models import ApiToken
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,38 @@ class BearerToken(HttpBearer):
         return officer
 
 
-api = NinjaAPI(
+#: What any route may answer besides its own responses: invalid input (400), an action's refusal
+#: (403), an object outside the caller's scope (404) and a state that changed underneath (409).
+COMMON_ERRORS = (400, 403, 404, 409)
+ERROR_DESCRIPTIONS = {
+    400: "输入无效（detail 中的 field 指出字段）",
+    401: "缺少或无效的令牌",
+    403: "无权执行此操作",
+    404: "对象不存在或无权查看",
+    409: "状态已变化，操作冲突",
+}
+
+
+class AnminAPI(NinjaAPI):
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        """The document with the errors every route can answer declared on each operation, so a client
+        (and the schema-driven fuzz test) knows a 400 or a 404 is an answer, not a surprise."""
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        components = schema.setdefault("components", {}).setdefault("schemas", {})
+        error_schema = ErrorOut.model_json_schema(ref_template="#/components/schemas/{model}")
+        components.update(error_schema.pop("$defs", {}))
+        components["ErrorOut"] = error_schema
+        ref = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}}
+        for operations in schema["paths"].values():
+            for operation in operations.values():
+                statuses = COMMON_ERRORS + ((401,) if operation.get("security") else ())
+                responses = operation.setdefault("responses", {})
+                for status in statuses:
+                    responses.setdefault(str(status), {"description": ERROR_DESCRIPTIONS[status], **ref})
+        return schema
+
+
+api = AnminAPI(
     title="Anmin API",
     version="1",
     description="安民 智慧公安一体化平台 API。认证：Authorization: Bearer <token>（anmin token create USERNAME）。",
@@ -58,6 +90,22 @@ _MESSAGES = {
     "datetime_parsing": "应为 ISO 8601 时间",
     "datetime_type": "应为 ISO 8601 时间",
     "finite_number": "应为有限数字",
+    "greater_than": "超出允许范围",
+    "greater_than_equal": "超出允许范围",
+    "less_than": "超出允许范围",
+    "less_than_equal": "超出允许范围",
+    "too_long": "项数过多",
+    "too_short": "项数过少",
+    "string_too_long": "文本过长",
+    "string_too_short": "文本过短",
+    "string_pattern_mismatch": "格式不正确",
+    "enum": "不是可选的值",
+    "literal_error": "不是可选的值",
+    "date_parsing": "应为 ISO 8601 日期",
+    "date_from_datetime_parsing": "应为 ISO 8601 日期",
+    "date_type": "应为 ISO 8601 日期",
+    "time_parsing": "应为 ISO 8601 时刻",
+    "dict_type": "应为 JSON 对象",
 }
 
 
@@ -68,7 +116,8 @@ def on_validation_error(request, exc: ValidationError):
         field = _field_of(err.get("loc", ()))
         message = _MESSAGES.get(err.get("type", ""), err.get("msg", "无效"))
         items.append({"field": field, "message": f"{field}: {message}" if field else message, "code": err.get("type")})
-    return api.create_response(request, error_body(items), status=422)
+    # 400, not ninja's 422: a bad value is a bad request like any other the actions refuse.
+    return api.create_response(request, error_body(items), status=400)
 
 
 @api.exception_handler(ActionError)

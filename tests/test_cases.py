@@ -245,12 +245,12 @@ def test_a_helper_from_another_unit_sees_and_works_the_case(city):
 @pytest.mark.parametrize(
     ("payload", "field", "status"),
     [
-        ({"kind": "criminal"}, "title", 422),
+        ({"kind": "criminal"}, "title", 400),
         ({"kind": "criminal", "title": "  "}, "title", 400),
-        ({"kind": "civil", "title": "x"}, "kind", 422),
+        ({"kind": "civil", "title": "x"}, "kind", 400),
         ({"kind": "criminal", "title": "x" * 121}, "title", 400),
         ({"kind": "criminal", "title": "x", "incident_id": 999999}, "incident_id", 400),
-        ({"kind": "criminal", "title": "x", "lead_investigator_id": "abc"}, "lead_investigator_id", 422),
+        ({"kind": "criminal", "title": "x", "lead_investigator_id": "abc"}, "lead_investigator_id", 400),
     ],
 )
 def test_it_rejects_bad_case_input_and_writes_nothing(city, payload, field, status):

@@ -215,7 +215,7 @@ def test_the_public_api_answers_once_and_names_fields(city):
     s = survey(city.station_a1)
     post = lambda body: Client().post("/api/v1/feedback/answer", json.dumps(body), content_type="application/json")  # noqa: E731
     bad = post({"token": s.token, "rating": "meh"})
-    assert bad.status_code == 422 and bad.json()["detail"][0]["field"] == "rating"
+    assert bad.status_code == 400 and bad.json()["detail"][0]["field"] == "rating"
     assert post({"token": s.token, "rating": "dissatisfied"}).json()["detail"][0]["field"] == "reasons"
     assert post({"token": s.token, "rating": "satisfied"}).status_code == 200
     again = post({"token": s.token, "rating": "satisfied"})

@@ -147,7 +147,7 @@ def test_it_filters_the_list_by_status(city, api, call_data):
 
 def test_it_rejects_an_unknown_status_filter(api):
     response = api.get(URL, {"status": "bogus"})
-    assert response.status_code == 422
+    assert response.status_code == 400
     assert response.json()["detail"][0]["field"] == "status"
 
 
@@ -166,8 +166,8 @@ def test_it_limits_and_offsets_the_list(city, api, call_data):
     made = [_receive(city, call_data, category=code) for code in ("0110", "0111", "0112")]
     rows = api.get(URL, {"limit": 2, "offset": 1}).json()
     assert [r["id"] for r in rows] == [made[1].pk, made[0].pk]
-    assert api.get(URL, {"limit": 0}).status_code == 422
-    assert api.get(URL, {"limit": 501}).status_code == 422
+    assert api.get(URL, {"limit": 0}).status_code == 400
+    assert api.get(URL, {"limit": 501}).status_code == 400
 
 
 def _queries(client, url, params=None) -> int:
@@ -356,21 +356,21 @@ BAD_INPUTS = [
     ("phone_with_letters", {"caller_phone": "138abc45678"}, "caller_phone", 400),
     ("oversized_phone", {"caller_phone": "1" * 21}, "caller_phone", 400),
     ("nul_in_address", {"address": "人民路\x00100号"}, "address", 400),
-    ("lat_not_a_number", {"lat": "abc"}, "lat", 422),
-    ("lat_null", {"lat": None}, "lat", 422),
-    ("lon_is_a_list", {"lon": [115.6]}, "lon", 422),
-    ("priority_not_a_number", {"priority": "x"}, "priority", 422),
+    ("lat_not_a_number", {"lat": "abc"}, "lat", 400),
+    ("lat_null", {"lat": None}, "lat", 400),
+    ("lon_is_a_list", {"lon": [115.6]}, "lon", 400),
+    ("priority_not_a_number", {"priority": "x"}, "priority", 400),
     ("priority_zero", {"priority": 0}, "priority", 400),
     ("priority_four", {"priority": 4}, "priority", 400),
-    ("category_is_a_number", {"category": 123}, "category", 422),
-    ("address_is_a_number", {"address": 5}, "address", 422),
-    ("missing_category", {"category": ...}, "category", 422),
-    ("missing_lat", {"lat": ...}, "lat", 422),
-    ("missing_lon", {"lon": ...}, "lon", 422),
-    ("missing_address", {"address": ...}, "address", 422),
-    ("merge_into_not_a_number", {"merge_into": "abc"}, "merge_into", 422),
+    ("category_is_a_number", {"category": 123}, "category", 400),
+    ("address_is_a_number", {"address": 5}, "address", 400),
+    ("missing_category", {"category": ...}, "category", 400),
+    ("missing_lat", {"lat": ...}, "lat", 400),
+    ("missing_lon", {"lon": ...}, "lon", 400),
+    ("missing_address", {"address": ...}, "address", 400),
+    ("merge_into_not_a_number", {"merge_into": "abc"}, "merge_into", 400),
     ("merge_into_unknown", {"merge_into": 999999}, "merge_into", 400),
-    ("force_new_not_a_bool", {"force_new": "maybe"}, "force_new", 422),
+    ("force_new_not_a_bool", {"force_new": "maybe"}, "force_new", 400),
 ]
 
 
@@ -409,14 +409,14 @@ def test_it_rejects_bad_input_naming_the_field_and_writes_nothing(api, call_data
 def test_it_rejects_a_boolean_priority(api, call_data, existing):
     count = Incident.objects.count()
     response = post(api, {**call_data, "category": "0110", "priority": True})
-    _assert_names_field(response, "priority", 422)
+    _assert_names_field(response, "priority", 400)
     assert Incident.objects.count() == count
 
 
 def test_it_rejects_a_body_missing_every_field_naming_each(api, existing):
     counts = (Incident.objects.count(), AuditEntry.objects.count())
     response = post(api, {})
-    assert response.status_code == 422
+    assert response.status_code == 400
     fields = {item["field"] for item in response.json()["detail"]}
     assert fields >= {"category", "lat", "lon", "address"}
     assert (Incident.objects.count(), AuditEntry.objects.count()) == counts
@@ -440,7 +440,7 @@ def test_it_names_the_body_when_it_is_not_json(api, existing):
 
 def test_it_rejects_a_unit_ids_string_when_dispatching(city, api, existing):
     response = post(api, {"unit_ids": "1"}, url=f"{URL}/{existing.pk}/dispatch")
-    _assert_names_field(response, "unit_ids", 422)
+    _assert_names_field(response, "unit_ids", 400)
     existing.refresh_from_db()
     assert existing.status == Incident.Status.RECEIVED
     assert not existing.assignments.exists()

@@ -449,7 +449,7 @@ def test_a_branch_editor_does_not_see_a_source_case_outside_their_subtree(city, 
 def test_api_errors_name_the_field(city, legal):
     client = city.api(legal)
     missing = client.post("/api/v1/library", {"summary": "x"}, content_type="application/json")
-    assert missing.status_code == 422
+    assert missing.status_code == 400
     assert missing.json()["detail"][0]["field"] == "title"
     blank = client.post("/api/v1/library", THEFT | {"title": "  "}, content_type="application/json")
     assert blank.json()["detail"][0]["field"] == "title"

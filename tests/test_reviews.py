@@ -86,7 +86,7 @@ def test_scores_per_organization_and_investigator(city, legal, case):
     by_person = api.get("/api/v1/reviews/scores", {"by": "investigator"}).json()
     assert [(r["key"], r["average"]) for r in by_person] == [(city.station_officer.pk, 95.0)]
     assert city.api(city.outsider).get("/api/v1/reviews/scores").json() == []
-    assert api.get("/api/v1/reviews/scores", {"by": "weather"}).status_code == 422
+    assert api.get("/api/v1/reviews/scores", {"by": "weather"}).status_code == 400
 
 
 def test_a_collective_deliberation_keeps_attendees_decision_and_dissent(city, case):

@@ -513,7 +513,7 @@ def test_the_server_answers_the_public_query_from_its_thread_pool(transactional_
     assert json.loads(sent[1]["body"])["number"] == app.number
     assert asgi_get("/api/v1/services/status", f"number={app.number}&phone_last4=0000")[0]["status"] == 404
     bad = asgi_get("/api/v1/services/status", "number=" + "9" * 40 + "&phone_last4=5678")
-    assert bad[0]["status"] == 422 and b"number" in bad[1]["body"]
+    assert bad[0]["status"] == 400 and b"number" in bad[1]["body"]
 
 
 def test_the_public_answer_survives_an_application_without_steps(wfz, citizen):
@@ -537,7 +537,7 @@ def test_the_api_lists_the_queue_and_steps_through(wfz, citizen, city):
     assert bad.status_code == 400 and bad.json()["detail"][0]["field"] == "missing"
     wrong = api.post(url, {"step": "complete"}, "application/json")
     assert wrong.status_code == 409 and wrong.json()["detail"][0]["field"] == "step"
-    assert api.post(url, {"step": "fly"}, "application/json").status_code == 422
+    assert api.post(url, {"step": "fly"}, "application/json").status_code == 400
     body = api.post(url, {"step": "accept"}, "application/json").json()
     assert body["status"] == "accepted" and body["available_steps"] == ["review", "return"]
     reply = api.post(f"/api/v1/services/applications/{app.pk}/messages", {"text": "请补充"}, "application/json")

@@ -6,8 +6,16 @@ from datetime import date, datetime, time
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema
 
-from anmin.bookings.actions import AllocateSession, CreateSlots, MarkAppointment, PublishResults, ranked_requests
+from anmin.bookings.actions import (
+    MAX_CAPACITY,
+    AllocateSession,
+    CreateSlots,
+    MarkAppointment,
+    PublishResults,
+    ranked_requests,
+)
 from anmin.bookings.models import Appointment, ExamBooking, ExamSession, Office, Slot
+from anmin.core.schema import Id
 
 router = Router(tags=["bookings"])
 
@@ -35,8 +43,8 @@ class SlotsIn(Schema):
     last_day: str = Field(..., max_length=20)
     start: str = Field(..., max_length=10)
     end: str = Field(..., max_length=10)
-    minutes: int = Field(30)
-    capacity: int = Field(5)
+    minutes: int = Field(30, ge=5, le=480)
+    capacity: int = Field(5, ge=1, le=MAX_CAPACITY)
     working_days_only: bool = True
 
 
@@ -79,7 +87,7 @@ class BookingOut(Schema):
 
 
 class ResultsIn(Schema):
-    results: dict[str, str] = Field(..., description="booking id → pass | fail | absent")
+    results: dict[str, str] = Field(..., max_length=5000, description="booking id → pass | fail | absent")
 
 
 @router.get("/bookings/offices", response=list[OfficeOut])
@@ -88,25 +96,25 @@ def list_offices(request):
 
 
 @router.get("/bookings/slots", response=list[SlotOut])
-def list_slots(request, office: int, day: date):
+def list_slots(request, office: Id, day: date):
     office_obj = get_object_or_404(Office.objects.visible_to(request.user), pk=office)
     return Slot.objects.filter(office=office_obj, date=day)
 
 
 @router.post("/bookings/offices/{office_id}/slots", response={201: list[SlotOut]})
-def create_slots(request, office_id: int, payload: SlotsIn):
+def create_slots(request, office_id: Id, payload: SlotsIn):
     office = get_object_or_404(Office.objects.visible_to(request.user), pk=office_id)
     return 201, CreateSlots(by=request.user, office=office, **payload.dict()).execute()
 
 
 @router.get("/bookings/appointments", response=list[AppointmentOut])
-def list_appointments(request, office: int, day: date):
+def list_appointments(request, office: Id, day: date):
     office_obj = get_object_or_404(Office.objects.visible_to(request.user), pk=office)
     return Appointment.objects.filter(slot__office=office_obj, slot__date=day).select_related("citizen")
 
 
 @router.post("/bookings/appointments/{pk}/mark", response=AppointmentOut)
-def mark_appointment(request, pk: int, payload: MarkIn):
+def mark_appointment(request, pk: Id, payload: MarkIn):
     appointment = get_object_or_404(Appointment.objects.visible_to(request.user).select_related("slot__office"), pk=pk)
     return MarkAppointment(by=request.user, appointment=appointment, status=payload.status).execute()
 
@@ -117,7 +125,7 @@ def list_sessions(request):
 
 
 @router.get("/bookings/exam-sessions/{pk}/bookings", response=list[BookingOut])
-def session_bookings(request, pk: int):
+def session_bookings(request, pk: Id):
     """The requests in allocation order (before allocation: the order they would get)."""
     session = get_object_or_404(ExamSession.objects.visible_to(request.user), pk=pk)
     if session.status == ExamSession.Status.OPEN:
@@ -131,12 +139,12 @@ def session_bookings(request, pk: int):
 
 
 @router.post("/bookings/exam-sessions/{pk}/allocate", response=list[BookingOut])
-def allocate(request, pk: int):
+def allocate(request, pk: Id):
     session = get_object_or_404(ExamSession.objects.visible_to(request.user).select_related("venue"), pk=pk)
     return AllocateSession(session=session, by=request.user).execute()
 
 
 @router.post("/bookings/exam-sessions/{pk}/results", response=SessionOut)
-def publish_results(request, pk: int, payload: ResultsIn):
+def publish_results(request, pk: Id, payload: ResultsIn):
     session = get_object_or_404(ExamSession.objects.visible_to(request.user).select_related("venue"), pk=pk)
     return PublishResults(session=session, results=payload.results, by=request.user).execute()

@@ -20,6 +20,7 @@ from anmin.cases.lifecycle import CaseKind, CaseStatus, available_transitions
 from anmin.cases.models import ApprovalRequest, Case, CasePerson, Measure
 from anmin.core.errors import ActionError
 from anmin.core.masking import mask_id_number, mask_phone
+from anmin.core.schema import Id, Offset
 from anmin.incidents.models import Incident
 from anmin.org.models import Officer
 
@@ -31,8 +32,8 @@ class CaseIn(Schema):
     title: str = Field(..., max_length=2000)
     cause: str = Field("", max_length=2000)
     summary: str = Field("", max_length=20000)
-    incident_id: int | None = Field(None, description="来源警情")
-    lead_investigator_id: int | None = Field(None, description="主办侦查员；默认为登记人")
+    incident_id: Id | None = Field(None, description="来源警情")
+    lead_investigator_id: Id | None = Field(None, description="主办侦查员；默认为登记人")
     category: str | None = Field(
         None, max_length=8, description="案件类别代码（警情类别代码表，如 0110）；默认沿用来源警情的类别"
     )
@@ -109,7 +110,7 @@ class PersonOut(Schema):
 
 
 class MeasureIn(Schema):
-    person_id: int
+    person_id: Id
     kind: str = Field(..., max_length=30)
     reason: str = Field("", max_length=20000)
 
@@ -258,7 +259,7 @@ class CaseFilter(Schema):
     status: CaseStatus | None = None
     kind: CaseKind | None = None
     limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 @router.get("/cases", response=list[CaseOut], summary="案件列表")
@@ -272,7 +273,7 @@ def list_cases(request, filters: Query[CaseFilter]):
 
 
 @router.get("/cases/{case_id}", response=CaseDetailOut, summary="案件详情（时间轴、审批、可办操作）")
-def get_case(request, case_id: int):
+def get_case(request, case_id: Id):
     return case_detail(visible_case(request, case_id))
 
 
@@ -281,7 +282,7 @@ def get_case(request, case_id: int):
     response={200: CaseDetailOut, 202: CaseDetailOut},
     summary="办理案件流程；须审批的事项返回 202 并生成审批申请",
 )
-def change_status(request, case_id: int, payload: TransitionIn):
+def change_status(request, case_id: Id, payload: TransitionIn):
     case = visible_case(request, case_id)
     _case, approval = ChangeCaseStatus(
         case=case, action=payload.action, reason=payload.reason, by=request.user
@@ -296,7 +297,7 @@ def approval_inbox(request):
 
 
 @router.post("/approvals/{approval_id}/decision", response=ApprovalOut, summary="审批：批准或不批准")
-def decide(request, approval_id: int, payload: DecisionIn):
+def decide(request, approval_id: Id, payload: DecisionIn):
     qs = ApprovalRequest.objects.filter(case__in=Case.objects.visible_to(request.user)).select_related("case")
     approval = get_object_or_404(qs, pk=approval_id)
     DecideApproval(approval=approval, approve=payload.approve, note=payload.note, by=request.user).execute()
@@ -305,13 +306,13 @@ def decide(request, approval_id: int, payload: DecisionIn):
 
 
 @router.post("/cases/{case_id}/persons", response={201: PersonOut}, summary="登记涉案人员")
-def add_person(request, case_id: int, payload: PersonIn):
+def add_person(request, case_id: Id, payload: PersonIn):
     person = AddPerson(case=visible_case(request, case_id), data=payload.dict(), by=request.user).execute()
     return Status(201, person_out(person))
 
 
 @router.get("/cases/{case_id}/persons", response=list[PersonOut], summary="涉案人员（身份证号码脱敏）")
-def list_persons(request, case_id: int):
+def list_persons(request, case_id: Id):
     return [person_out(p) for p in visible_case(request, case_id).persons.all()]
 
 
@@ -322,7 +323,7 @@ class IdNumberOut(Schema):
 @router.get(
     "/cases/{case_id}/persons/{person_id}/id-number", response=IdNumberOut, summary="完整身份证号码（记入审计）"
 )
-def reveal_id_number(request, case_id: int, person_id: int):
+def reveal_id_number(request, case_id: Id, person_id: Id):
     person = get_object_or_404(visible_case(request, case_id).persons, pk=person_id)
     return {"id_number": RevealIdNumber(person=person, by=request.user).execute()}
 
@@ -332,7 +333,7 @@ def reveal_id_number(request, case_id: int, person_id: int):
     response={201: MeasureOut, 202: MeasureOut},
     summary="强制措施；拘留、提请批准逮捕须审批",
 )
-def take_measure(request, case_id: int, payload: MeasureIn):
+def take_measure(request, case_id: Id, payload: MeasureIn):
     case = visible_case(request, case_id)
     person = case.persons.filter(pk=payload.person_id).first()
     if person is None:
@@ -344,18 +345,20 @@ def take_measure(request, case_id: int, payload: MeasureIn):
 
 
 @router.post("/measures/{measure_id}/end", response=MeasureOut, summary="解除强制措施")
-def end_measure(request, measure_id: int, payload: NoteIn):
+def end_measure(request, measure_id: Id, payload: NoteIn):
     qs = Measure.objects.filter(case__in=Case.objects.visible_to(request.user)).select_related("case", "person")
     measure = EndMeasure(measure=get_object_or_404(qs, pk=measure_id), note=payload.note, by=request.user).execute()
     return measure_out(measure)
 
 
 class HelpersIn(Schema):
-    officer_ids: list[int] = Field(..., description="协办民警（警号对应的民警编号）；空列表表示取消全部协办")
+    officer_ids: list[Id] = Field(
+        ..., max_length=100, description="协办民警（警号对应的民警编号）；空列表表示取消全部协办"
+    )
 
 
 @router.put("/cases/{case_id}/helpers", response=CaseDetailOut, summary="指定协办民警")
-def set_helpers(request, case_id: int, payload: HelpersIn):
+def set_helpers(request, case_id: Id, payload: HelpersIn):
     case = visible_case(request, case_id)
     officers = list(Officer.objects.visible_to(request.user).filter(pk__in=payload.officer_ids, is_active=True))
     missing = sorted(set(payload.officer_ids) - {o.pk for o in officers})

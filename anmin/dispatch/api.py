@@ -6,6 +6,7 @@ from datetime import datetime
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
 
+from anmin.core.schema import Id
 from anmin.dispatch.actions import (
     AdvanceAssignment,
     CancelIncident,
@@ -35,7 +36,7 @@ class RecommendationOut(Schema):
 
 
 class DispatchIn(Schema):
-    unit_ids: list[int] = Field(..., description="要派出的警力编号")
+    unit_ids: list[Id] = Field(..., max_length=100, description="要派出的警力编号")
     note: str = Field("", max_length=500)
 
 
@@ -110,27 +111,27 @@ def visible_unit(request, unit_id: int) -> Unit:
 
 
 @router.get("/incidents/{incident_id}/recommendations", response=list[RecommendationOut], summary="推荐警力")
-def recommendations(request, incident_id: int, limit: int = Query(10, ge=1, le=100)):
+def recommendations(request, incident_id: Id, limit: int = Query(10, ge=1, le=100)):
     incident = visible_incident(request, incident_id)
     return [asdict(r) for r in recommend(incident, request.user, limit=limit)]
 
 
 @router.post("/incidents/{incident_id}/dispatch", response={200: IncidentDetailOut}, summary="派警")
-def dispatch(request, incident_id: int, payload: DispatchIn):
+def dispatch(request, incident_id: Id, payload: DispatchIn):
     incident = visible_incident(request, incident_id)
     DispatchUnits(incident=incident, unit_ids=payload.unit_ids, by=request.user, note=payload.note).execute()
     return incident_detail(Incident.objects.select_related("category", "station").get(pk=incident.pk))
 
 
 @router.post("/incidents/{incident_id}/cancel", response=IncidentDetailOut, summary="撤销警情")
-def cancel(request, incident_id: int, payload: ReasonIn):
+def cancel(request, incident_id: Id, payload: ReasonIn):
     incident = visible_incident(request, incident_id)
     CancelIncident(incident=incident, reason=payload.reason, by=request.user).execute()
     return incident_detail(Incident.objects.select_related("category", "station").get(pk=incident.pk))
 
 
 @router.post("/incidents/{incident_id}/reopen", response=IncidentDetailOut, summary="重新打开警情")
-def reopen(request, incident_id: int, payload: ReasonIn):
+def reopen(request, incident_id: Id, payload: ReasonIn):
     incident = visible_incident(request, incident_id)
     ReopenIncident(incident=incident, reason=payload.reason, by=request.user).execute()
     return incident_detail(Incident.objects.select_related("category", "station").get(pk=incident.pk))
@@ -150,7 +151,7 @@ STEP_FOR_STATUS = {"en_route": "en_route", "on_scene": "arrive", "handling": "ha
 
 
 @router.post("/units/{unit_id}/status", response=UnitOut, summary="更新警力状态")
-def set_status(request, unit_id: int, payload: UnitStatusIn):
+def set_status(request, unit_id: Id, payload: UnitStatusIn):
     unit = visible_unit(request, unit_id)
     if payload.status in STEP_FOR_STATUS:
         AdvanceAssignment(unit=unit, step=STEP_FOR_STATUS[payload.status], by=request.user).execute()
@@ -161,14 +162,14 @@ def set_status(request, unit_id: int, payload: UnitStatusIn):
 
 
 @router.post("/units/{unit_id}/position", response=UnitOut, summary="上报位置")
-def set_position(request, unit_id: int, payload: PositionIn):
+def set_position(request, unit_id: Id, payload: PositionIn):
     unit = visible_unit(request, unit_id)
     ReportPosition(unit=unit, lat=payload.lat, lon=payload.lon, by=request.user).execute()
     return unit_out(unit)
 
 
 @router.post("/units/{unit_id}/feedback", response=UnitOut, summary="处警反馈")
-def feedback(request, unit_id: int, payload: FeedbackIn):
+def feedback(request, unit_id: Id, payload: FeedbackIn):
     unit = visible_unit(request, unit_id)
     SubmitFeedback(unit=unit, result=payload.result, text=payload.text, by=request.user).execute()
     unit.refresh_from_db()

@@ -5,8 +5,9 @@ from datetime import datetime, timedelta
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from ninja import Field, Router, Schema
+from ninja import Field, Query, Router, Schema
 
+from anmin.core.schema import Id
 from anmin.feedback.actions import CALLBACK_AFTER_DAYS, AnswerSurvey, CloseFollowUp, RecordCallback
 from anmin.feedback.models import FollowUp, Rating, Reason, Survey
 
@@ -102,7 +103,7 @@ def answer(request, payload: LinkAnswerIn):
 
 
 @router.get("/feedback/callbacks", response=list[SurveyOut], summary="回访队列（短信发送 N 天后仍未评价）")
-def callbacks(request, all: bool = False, limit: int = 100):
+def callbacks(request, all: bool = False, limit: int = Query(100, ge=1, le=500)):
     qs = Survey.objects.visible_to(request.user).unanswered().select_related("organization", "officer")
     if not all:
         qs = qs.filter(opened_at__lte=timezone.now() - timedelta(days=CALLBACK_AFTER_DAYS))
@@ -110,13 +111,13 @@ def callbacks(request, all: bool = False, limit: int = 100):
 
 
 @router.get("/feedback/surveys/{survey_id}", response=SurveyOut, summary="回访详情")
-def survey_detail(request, survey_id: int):
+def survey_detail(request, survey_id: Id):
     qs = Survey.objects.visible_to(request.user).select_related("organization", "officer")
     return survey_out(get_object_or_404(qs, pk=survey_id))
 
 
 @router.post("/feedback/surveys/{survey_id}/callback", response=SurveyOut, summary="记录电话回访结果")
-def record_callback(request, survey_id: int, payload: CallbackIn):
+def record_callback(request, survey_id: Id, payload: CallbackIn):
     survey = get_object_or_404(Survey.objects.visible_to(request.user), pk=survey_id)
     survey = RecordCallback(
         survey=survey,
@@ -130,7 +131,7 @@ def record_callback(request, survey_id: int, payload: CallbackIn):
 
 
 @router.get("/feedback/follow-ups", response=list[FollowUpOut], summary="不满意整改（未办结，按期限）")
-def follow_ups(request, closed: bool = False, limit: int = 100):
+def follow_ups(request, closed: bool = False, limit: int = Query(100, ge=1, le=500)):
     qs = FollowUp.objects.visible_to(request.user).select_related("survey", "organization", "assignee")
     qs = qs.filter(closed_at__isnull=not closed).order_by("due_at", "id")
     return [follow_up_out(f) for f in qs[: min(max(limit, 1), 500)]]
@@ -141,7 +142,7 @@ class CloseIn(Schema):
 
 
 @router.post("/feedback/follow-ups/{follow_up_id}/close", response=FollowUpOut, summary="办结整改")
-def close_follow_up(request, follow_up_id: int, payload: CloseIn):
+def close_follow_up(request, follow_up_id: Id, payload: CloseIn):
     qs = FollowUp.objects.visible_to(request.user).select_related("survey", "organization")
     follow_up = CloseFollowUp(follow_up=get_object_or_404(qs, pk=follow_up_id), by=request.user, note=payload.note)
     return follow_up_out(follow_up.execute())

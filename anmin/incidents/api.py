@@ -9,6 +9,7 @@ from pydantic import StrictInt
 
 from anmin.core.errors import ActionError
 from anmin.core.masking import mask_phone
+from anmin.core.schema import Id, Offset
 from anmin.incidents.actions import INTAKE_KEY_FIELD, MAX_INTAKE_KEY, ReceiveCall, RevealCaller
 from anmin.incidents.models import Category, Incident
 
@@ -37,8 +38,8 @@ class IncidentIn(Schema):
     caller_phone: str = Field("", max_length=200)
     caller_name: str = Field("", max_length=200)
     description: str = Field("", max_length=20000)
-    priority: StrictInt | None = Field(None, description="1 紧急、2 较急、3 一般；默认按类别")
-    merge_into: int | None = Field(None, description="合并到此警情（重复报警）")
+    priority: StrictInt | None = Field(None, ge=1, le=3, description="1 紧急、2 较急、3 一般；默认按类别")
+    merge_into: Id | None = Field(None, description="合并到此警情（重复报警）")
     force_new: bool = Field(False, description="即使有重复报警也新建警情")
 
 
@@ -200,7 +201,7 @@ class IncidentFilter(Schema):
     status: Incident.Status | None = None
     since: datetime | None = Field(None, description="只列出此时间之后接警的")
     limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 @router.get("/incidents", response=list[IncidentOut], summary="警情列表")
@@ -215,7 +216,7 @@ def list_incidents(request, filters: Query[IncidentFilter]):
 
 
 @router.get("/incidents/{incident_id}", response=IncidentDetailOut, summary="警情详情（含时间轴）")
-def get_incident(request, incident_id: int):
+def get_incident(request, incident_id: Id):
     return incident_detail(visible_incident(request, incident_id))
 
 
@@ -225,7 +226,7 @@ class CallerOut(Schema):
 
 
 @router.get("/incidents/{incident_id}/caller", response=CallerOut, summary="查看报警人完整信息（记入审计）")
-def get_caller(request, incident_id: int):
+def get_caller(request, incident_id: Id):
     """Personal data in full, on demand: each viewing is an audit entry (个人信息保护法)."""
     incident = RevealCaller(incident=visible_incident(request, incident_id), by=request.user).execute()
     return {"caller_phone": incident.caller_phone, "caller_name": incident.caller_name}

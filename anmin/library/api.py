@@ -14,6 +14,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from anmin.cases.models import Case
 from anmin.core.errors import ActionError, Denied
+from anmin.core.schema import Id, Offset
 from anmin.incidents.models import Category
 from anmin.library.actions import PublishCase, SaveDraft, WithdrawCase
 from anmin.library.models import Tag, TypicalCase, can_edit_library
@@ -84,7 +85,7 @@ class DraftIn(Schema):
     legal_basis: str = Field("", max_length=20000, description="法律依据")
     tags: list[str] = Field(default_factory=list, max_length=50)
     category: str | None = Field(None, max_length=20, description="警情类别代码，见 GET /categories")
-    source_case_id: int | None = Field(None, description="来源案件（仅法制部门可见）")
+    source_case_id: Id | None = Field(None, description="来源案件（仅法制部门可见）")
     anonymise: bool = Field(False, description="保存前将身份证号、手机号、车牌号替换为占位符")
 
 
@@ -97,7 +98,7 @@ class LibraryFilter(Schema):
     tag: str = Field("", max_length=100)
     category: str = Field("", max_length=20, description="警情类别代码")
     limit: int = Field(50, ge=1, le=200)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 class ManageFilter(LibraryFilter):
@@ -241,7 +242,7 @@ def manage_library(request, filters: Query[ManageFilter]):
 
 
 @router.get("/library/manage/{case_id}", response=EditorialCaseOut, summary="典型案例管理：详情（含来源案件）")
-def manage_case(request, case_id: int):
+def manage_case(request, case_id: Id):
     return _editorial(request, case_id)
 
 
@@ -262,12 +263,12 @@ def create_draft(request, payload: DraftIn):
 
 
 @router.get("/library/{case_id}", response=LibraryCaseOut, summary="典型案例：详情")
-def get_case(request, case_id: int):
+def get_case(request, case_id: Id):
     return case_out(get_object_or_404(_readable(request), pk=case_id))
 
 
 @router.put("/library/{case_id}", response=EditorialCaseOut, summary="典型案例：修改草稿（已撤回的案例改回草稿）")
-def update_draft(request, case_id: int, payload: DraftIn):
+def update_draft(request, case_id: Id, payload: DraftIn):
     case = get_object_or_404(_editable(request), pk=case_id)
     SaveDraft(
         by=request.user,
@@ -285,14 +286,14 @@ def update_draft(request, case_id: int, payload: DraftIn):
 
 
 @router.post("/library/{case_id}/publish", response=EditorialCaseOut, summary="典型案例：发布（须已隐去个人信息）")
-def publish(request, case_id: int):
+def publish(request, case_id: Id):
     case = get_object_or_404(_editable(request), pk=case_id)
     PublishCase(case=case, by=request.user).execute()
     return _editorial(request, case_id)
 
 
 @router.post("/library/{case_id}/withdraw", response=EditorialCaseOut, summary="典型案例：撤回")
-def withdraw(request, case_id: int, payload: WithdrawIn):
+def withdraw(request, case_id: Id, payload: WithdrawIn):
     case = get_object_or_404(_editable(request), pk=case_id)
     WithdrawCase(case=case, by=request.user, reason=payload.reason).execute()
     return _editorial(request, case_id)

@@ -18,6 +18,7 @@ from ninja.files import UploadedFile
 
 from anmin.cases.models import Case
 from anmin.core.errors import ActionError
+from anmin.core.schema import Id, Offset
 from anmin.property.actions import AddItemPhoto, DecidePropertyApproval, RecordCustody, RegisterItem
 from anmin.property.custody import HAND_OVER_HOURS, CustodyStatus, available_steps
 from anmin.property.labels import LABELS_PER_PAGE, FontMissing, label_sheet
@@ -58,18 +59,18 @@ class CustodyIn(Schema):
     note: str = Field("", max_length=20000, description="说明；须审批的环节作为申请理由")
 
 
-class DecisionIn(Schema):
+class PropertyDecisionIn(Schema):
     approve: bool
     note: str = Field("", max_length=2000)
 
 
 class ItemFilter(Schema):
-    case_id: int | None = None
+    case_id: Id | None = None
     status: CustodyStatus | None = None
     kind: ItemKind | None = None
     q: str | None = Field(None, max_length=100, description="财物编号或名称中的文字")
     limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 class ReviewFilter(Schema):
@@ -78,10 +79,10 @@ class ReviewFilter(Schema):
 
 class LabelFilter(Schema):
     skip: int = Field(0, ge=0, lt=LABELS_PER_PAGE, description="第一页跳过的标签位数（已用过的标签纸）")
-    item: list[int] | None = Field(None, description="只打印这些财物（默认本案全部）")
+    item: list[Id] | None = Field(None, max_length=500, description="只打印这些财物（默认本案全部）")
 
 
-class ItemOut(Schema):
+class SeizedItemOut(Schema):
     id: int
     label_code: str
     case_id: int
@@ -106,7 +107,7 @@ class ItemOut(Schema):
     registered_by: str
 
 
-class EventOut(Schema):
+class CustodyEventOut(Schema):
     kind: str
     label: str
     at: datetime
@@ -119,7 +120,7 @@ class EventOut(Schema):
     approval_id: int | None
 
 
-class ApprovalOut(Schema):
+class PropertyApprovalOut(Schema):
     id: int
     item_id: int
     label_code: str
@@ -154,23 +155,23 @@ class PhotoOut(Schema):
     uploaded_at: datetime
 
 
-class ItemDetailOut(ItemOut):
+class ItemDetailOut(SeizedItemOut):
     photos: list[PhotoOut]
-    chain: list[EventOut]
-    approvals: list[ApprovalOut]
+    chain: list[CustodyEventOut]
+    approvals: list[PropertyApprovalOut]
     actions: list[NextStepOut]
 
 
 class CustodyOut(ItemDetailOut):
-    approval: ApprovalOut | None = Field(None, description="本次生成的审批申请（202 时）")
+    approval: PropertyApprovalOut | None = Field(None, description="本次生成的审批申请（202 时）")
 
 
-class ReviewRowOut(ItemOut):
+class ReviewRowOut(SeizedItemOut):
     reason: str
     case_closed_at: datetime | None
 
 
-class ReviewOut(Schema):
+class PropertyReviewOut(Schema):
     at: datetime
     lent_days: int
     overdue_handover: list[ReviewRowOut]
@@ -300,7 +301,7 @@ def visible_case(request, case_id: int) -> Case:
 )
 def register_item(
     request,
-    case_id: int,
+    case_id: Id,
     payload: Form[RegisterIn],
     photos: File[list[UploadedFile]] = None,
     photo: File[UploadedFile] = None,
@@ -324,7 +325,7 @@ def register_item(
 
 
 @router.get("/cases/{case_id}/property/labels.pdf", summary="打印涉案财物标签（A4，每页 3×8 个，含二维码）")
-def labels_pdf(request, case_id: int, filters: Query[LabelFilter]):
+def labels_pdf(request, case_id: Id, filters: Query[LabelFilter]):
     case = visible_case(request, case_id)
     items = visible_items(request).filter(case=case).order_by("label_code")
     if filters.item:
@@ -339,7 +340,7 @@ def labels_pdf(request, case_id: int, filters: Query[LabelFilter]):
     return response
 
 
-@router.get("/property", response=list[ItemOut], summary="涉案财物列表")
+@router.get("/property", response=list[SeizedItemOut], summary="涉案财物列表")
 def list_items(request, filters: Query[ItemFilter]):
     qs = visible_items(request)
     if filters.case_id is not None:
@@ -355,14 +356,14 @@ def list_items(request, filters: Query[ItemFilter]):
     return [item_out(i) for i in qs[filters.offset : filters.offset + filters.limit]]
 
 
-@router.get("/property/approvals", response=list[ApprovalOut], summary="涉案财物审批待办")
+@router.get("/property/approvals", response=list[PropertyApprovalOut], summary="涉案财物审批待办")
 def approval_inbox(request):
     qs = PropertyApproval.objects.inbox_of(request.user).select_related("item", "requested_by", "decided_by")
     return [approval_out(a) for a in qs.order_by("requested_at", "id")]
 
 
-@router.post("/property/approvals/{approval_id}/decision", response=ApprovalOut, summary="审批：批准或不批准")
-def decide(request, approval_id: int, payload: DecisionIn):
+@router.post("/property/approvals/{approval_id}/decision", response=PropertyApprovalOut, summary="审批：批准或不批准")
+def decide(request, approval_id: Id, payload: PropertyDecisionIn):
     qs = PropertyApproval.objects.filter(item__in=SeizedItem.objects.visible_to(request.user))
     approval = get_object_or_404(qs, pk=approval_id)
     DecidePropertyApproval(approval=approval, approve=payload.approve, note=payload.note, by=request.user).execute()
@@ -397,7 +398,9 @@ def _review_row(item: SeizedItem, section: str, at: datetime, lent_days: int) ->
     return row
 
 
-@router.get("/property/review", response=ReviewOut, summary="涉案财物“回头看”：超时未移交、调用未归还、结案未处置")
+@router.get(
+    "/property/review", response=PropertyReviewOut, summary="涉案财物“回头看”：超时未移交、调用未归还、结案未处置"
+)
 def property_review(request, filters: Query[ReviewFilter]):
     report = review(request.user, lent_days=filters.lent_days)
     data = {"at": report.at, "lent_days": report.lent_days}
@@ -407,7 +410,7 @@ def property_review(request, filters: Query[ReviewFilter]):
 
 
 @router.get("/property/{item_id}", response=ItemDetailOut, summary="涉案财物详情（保管链、审批、可办环节）")
-def get_item(request, item_id: int):
+def get_item(request, item_id: Id):
     return item_detail(visible_item(request, item_id))
 
 
@@ -432,20 +435,20 @@ def photo_response(item: SeizedItem, photo: ItemPhoto | None) -> FileResponse:
     response={201: ItemDetailOut},
     summary="为涉案财物添加照片（multipart/form-data，photos 可多张：JPEG/PNG，每张不超过 5 MB，每件最多 20 张）",
 )
-def add_photos(request, item_id: int, payload: Form[PhotoIn], photos: File[list[UploadedFile]] = None):
+def add_photos(request, item_id: Id, payload: Form[PhotoIn], photos: File[list[UploadedFile]] = None):
     item = visible_item(request, item_id)
     AddItemPhoto(item=item, photos=photos or [], caption=payload.caption, by=request.user).execute()
     return Status(201, item_detail(visible_item(request, item_id)))
 
 
 @router.get("/property/{item_id}/photos/{photo_id}", url_name="property_photo", summary="下载涉案财物照片")
-def get_photo(request, item_id: int, photo_id: int):
+def get_photo(request, item_id: Id, photo_id: Id):
     item = visible_item(request, item_id)
     return photo_response(item, item.photos.filter(pk=photo_id).first())
 
 
 @router.get("/property/{item_id}/photo", summary="涉案财物的第一张照片（旧接口，请用 photos）")
-def get_first_photo(request, item_id: int):
+def get_first_photo(request, item_id: Id):
     item = visible_item(request, item_id)
     return photo_response(item, item.photos.first())
 
@@ -455,7 +458,7 @@ def get_first_photo(request, item_id: int):
     response={200: CustodyOut, 202: CustodyOut},
     summary="办理保管环节；须审批而尚未批准的环节返回 202 并生成审批申请",
 )
-def record_custody(request, item_id: int, payload: CustodyIn):
+def record_custody(request, item_id: Id, payload: CustodyIn):
     item = visible_item(request, item_id)
     result = RecordCustody(
         item=item,

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
+from anmin.core.schema import Id
 from anmin.reports.actions import DecideLiability, PostMessage, SetMissingStatus
 from anmin.reports.models import MissingPersonReport, OnlineReport, QuickAccident, Tip
 
@@ -54,7 +55,7 @@ class AccidentDetailOut(AccidentOut):
     parties: list[PartyOut]
 
 
-class DecisionIn(Schema):
+class LiabilityIn(Schema):
     liability: str = Field(..., max_length=20, description="a_full | b_full | equal")
     facts: str = Field(..., max_length=4000, description="事故事实及责任认定理由")
 
@@ -89,11 +90,11 @@ class StatusIn(Schema):
     status: str = Field(..., max_length=20, description="searching | found | closed")
 
 
-class MessageIn(Schema):
+class ReportMessageIn(Schema):
     text: str = Field(..., max_length=4000)
 
 
-class MessageOut(Schema):
+class ReportMessageOut(Schema):
     id: int
     author: str
     text: str
@@ -115,7 +116,7 @@ def accidents(request, status: str = ""):
 
 
 @router.get("/reports/accidents/{accident_id}", response=AccidentDetailOut, summary="事故快处详情")
-def accident(request, accident_id: int):
+def accident(request, accident_id: Id):
     found = get_object_or_404(
         QuickAccident.objects.visible_to(request.user).select_related("station", "traffic_unit"), pk=accident_id
     )
@@ -123,7 +124,7 @@ def accident(request, accident_id: int):
 
 
 @router.post("/reports/accidents/{accident_id}/decision", response=AccidentOut, summary="在线定责，生成认定书")
-def decide(request, accident_id: int, payload: DecisionIn):
+def decide(request, accident_id: Id, payload: LiabilityIn):
     found = get_object_or_404(QuickAccident.objects.visible_to(request.user), pk=accident_id)
     done = DecideLiability(accident=found, by=request.user, liability=payload.liability, facts=payload.facts).execute()
     return _accident_out(done)
@@ -140,19 +141,19 @@ def missing(request):
 
 
 @router.post("/reports/missing/{report_id}/status", response=MissingOut, summary="更新走失人员查找状态")
-def missing_status(request, report_id: int, payload: StatusIn):
+def missing_status(request, report_id: Id, payload: StatusIn):
     found = get_object_or_404(MissingPersonReport.objects.visible_to(request.user), pk=report_id)
     return SetMissingStatus(report=found, by=request.user, status=payload.status).execute()
 
 
-@router.get("/reports/{kind}/{matter_id}/messages", response=list[MessageOut], summary="警民互动留言")
-def thread(request, kind: str, matter_id: int):
+@router.get("/reports/{kind}/{matter_id}/messages", response=list[ReportMessageOut], summary="警民互动留言")
+def thread(request, kind: str, matter_id: Id):
     matter = _matter(request, kind, matter_id)
     return list(matter.messages.all())
 
 
-@router.post("/reports/{kind}/{matter_id}/messages", response={201: MessageOut}, summary="回复留言")
-def reply(request, kind: str, matter_id: int, payload: MessageIn):
+@router.post("/reports/{kind}/{matter_id}/messages", response={201: ReportMessageOut}, summary="回复留言")
+def reply(request, kind: str, matter_id: Id, payload: ReportMessageIn):
     matter = _matter(request, kind, matter_id)
     return Status(201, PostMessage(matter=matter, text=payload.text, officer=request.user).execute())
 

@@ -8,6 +8,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from anmin.cases.api import visible_case
 from anmin.core.errors import ActionError
+from anmin.core.schema import Id
 from anmin.org.models import Officer
 from anmin.reviews.actions import CompleteRectification, RecordDeliberation, ReviewCase
 from anmin.reviews.models import CaseReview, Deliberation, Rectification, Rubric
@@ -17,13 +18,13 @@ router = Router(tags=["reviews"])
 
 class FindingIn(Schema):
     item: str = Field(..., max_length=30)
-    deduction: int
+    deduction: int = Field(..., ge=0, le=1000)
     note: str = Field(..., max_length=2000)
 
 
 class ReviewIn(Schema):
-    rubric_id: int | None = Field(None, description="默认为启用中的第一个评查标准")
-    findings: list[FindingIn] = []
+    rubric_id: Id | None = Field(None, description="默认为启用中的第一个评查标准")
+    findings: list[FindingIn] = Field(default_factory=list, max_length=200)
     summary: str = Field("", max_length=20000)
 
 
@@ -36,7 +37,7 @@ class FindingOut(Schema):
     rectified_at: datetime | None
 
 
-class ReviewOut(Schema):
+class CaseReviewOut(Schema):
     id: int
     case_id: int
     rubric: str
@@ -47,15 +48,15 @@ class ReviewOut(Schema):
     findings: list[FindingOut]
 
 
-class NoteIn(Schema):
+class RectificationNoteIn(Schema):
     note: str = Field(..., max_length=2000)
 
 
 class DeliberationIn(Schema):
     held_at: datetime
     location: str = Field("", max_length=200)
-    chair_id: int
-    attendee_ids: list[int]
+    chair_id: Id
+    attendee_ids: list[Id] = Field(..., max_length=100)
     question: str = Field(..., max_length=20000)
     decision: str = Field(..., max_length=20000)
     dissent: str = Field("", max_length=20000)
@@ -119,8 +120,8 @@ def deliberation_out(d: Deliberation) -> dict:
     }
 
 
-@router.post("/cases/{case_id}/reviews", response={201: ReviewOut}, summary="案件评查")
-def review_case(request, case_id: int, payload: ReviewIn):
+@router.post("/cases/{case_id}/reviews", response={201: CaseReviewOut}, summary="案件评查")
+def review_case(request, case_id: Id, payload: ReviewIn):
     case = visible_case(request, case_id)
     rubrics = Rubric.objects.filter(active=True).order_by("id")
     rubric = rubrics.filter(pk=payload.rubric_id).first() if payload.rubric_id else rubrics.first()
@@ -136,14 +137,14 @@ def review_case(request, case_id: int, payload: ReviewIn):
     return Status(201, review_out(review))
 
 
-@router.get("/cases/{case_id}/reviews", response=list[ReviewOut], summary="案件的评查记录")
-def case_reviews(request, case_id: int):
+@router.get("/cases/{case_id}/reviews", response=list[CaseReviewOut], summary="案件的评查记录")
+def case_reviews(request, case_id: Id):
     case = visible_case(request, case_id)
     return [review_out(r) for r in case.reviews.select_related("rubric", "reviewer")]
 
 
 @router.post("/rectifications/{task_id}/complete", response=FindingOut, summary="整改完成")
-def complete_rectification(request, task_id: int, payload: NoteIn):
+def complete_rectification(request, task_id: Id, payload: RectificationNoteIn):
     qs = Rectification.objects.filter(finding__review__in=CaseReview.objects.visible_to(request.user))
     task = get_object_or_404(qs.select_related("finding__item", "finding__review__case"), pk=task_id)
     CompleteRectification(task=task, note=payload.note, by=request.user).execute()
@@ -180,7 +181,7 @@ def scores(request, filters: Query[ScoreFilter]):
 
 
 @router.post("/cases/{case_id}/deliberations", response={201: DeliberationOut}, summary="记录集体议案")
-def record_deliberation(request, case_id: int, payload: DeliberationIn):
+def record_deliberation(request, case_id: Id, payload: DeliberationIn):
     case = visible_case(request, case_id)
     officers = {o.pk: o for o in Officer.objects.visible_to(request.user).filter(pk__in=payload.attendee_ids)}
     missing = [i for i in payload.attendee_ids if i not in officers]
@@ -206,6 +207,6 @@ def record_deliberation(request, case_id: int, payload: DeliberationIn):
 
 
 @router.get("/cases/{case_id}/deliberations", response=list[DeliberationOut], summary="案件的集体议案")
-def case_deliberations(request, case_id: int):
+def case_deliberations(request, case_id: Id):
     case = visible_case(request, case_id)
     return [deliberation_out(d) for d in case.deliberations.select_related("chair").prefetch_related("attendees")]

@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from anmin.citizens.views import client_ip
 from anmin.core.errors import ActionError
+from anmin.core.schema import Id, Offset
 from anmin.services.actions import PostMessage, ProcessApplication, Step, available_steps, can_process
 from anmin.services.models import OPEN_STATUSES, Application, ApplicationStatus, ServiceItem, describe_time_left
 from anmin.services.progress import lookup
@@ -26,7 +27,7 @@ class MaterialOut(Schema):
     kinds: list[str]
 
 
-class ItemOut(Schema):
+class ServiceItemOut(Schema):
     code: str
     name: str
     department: str | None
@@ -66,7 +67,7 @@ class QueueRow(Schema):
     time_left: str
 
 
-class EventOut(Schema):
+class ApplicationEventOut(Schema):
     kind: str
     label: str
     at: datetime
@@ -84,7 +85,7 @@ class FileOut(Schema):
     round: int
 
 
-class MessageOut(Schema):
+class ApplicationMessageOut(Schema):
     from_citizen: bool
     text: str
     at: datetime
@@ -97,9 +98,9 @@ class ApplicationOut(QueueRow):
     accepted_at: datetime | None
     completed_at: datetime | None
     available_steps: list[str]
-    events: list[EventOut]
+    events: list[ApplicationEventOut]
     files: list[FileOut]
-    messages: list[MessageOut]
+    messages: list[ApplicationMessageOut]
 
 
 class QueueFilter(Schema):
@@ -107,7 +108,7 @@ class QueueFilter(Schema):
         None, max_length=20, description="submitted, accepted, reviewing, completed, returned, rejected, open"
     )
     limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 class StatusQuery(Schema):
@@ -117,11 +118,11 @@ class StatusQuery(Schema):
 
 class StepIn(Schema):
     step: Step
-    missing: list[str] = Field(default_factory=list, description="退回补正时需补正的材料")
+    missing: list[str] = Field(default_factory=list, max_length=50, description="退回补正时需补正的材料")
     reason: str = Field("", max_length=5000, description="不予受理的理由；退回补正的说明")
 
 
-class MessageIn(Schema):
+class ApplicationMessageIn(Schema):
     text: str = Field(..., max_length=5000)
 
 
@@ -196,7 +197,7 @@ def public_status(request, query: Query[StatusQuery]):
     }
 
 
-@router.get("/services/items", response=list[ItemOut])
+@router.get("/services/items", response=list[ServiceItemOut])
 def catalogue(request):
     """The active catalogue with materials and form fields."""
     items = ServiceItem.objects.filter(active=True).select_related("department").prefetch_related("materials")
@@ -232,13 +233,13 @@ def queue(request, filters: Query[QueueFilter]):
     return [_row(a, now) for a in qs[filters.offset : filters.offset + filters.limit]]
 
 
-@router.get("/services/applications/{int:pk}", response=ApplicationOut)
-def application(request, pk: int):
+@router.get("/services/applications/{pk}", response=ApplicationOut)
+def application(request, pk: Id):
     return _detail(_visible(request, pk), request.user)
 
 
-@router.post("/services/applications/{int:pk}/steps", response=ApplicationOut)
-def step(request, pk: int, payload: StepIn):
+@router.post("/services/applications/{pk}/steps", response=ApplicationOut)
+def step(request, pk: Id, payload: StepIn):
     """受理 / 审核 / 办结 / 退回补正 (missing) / 不予受理 (reason). A step the status does not allow is 409."""
     app = ProcessApplication(
         by=request.user,
@@ -250,8 +251,8 @@ def step(request, pk: int, payload: StepIn):
     return _detail(_visible(request, app.pk), request.user)
 
 
-@router.post("/services/applications/{int:pk}/messages", response={201: MessageOut})
-def message(request, pk: int, payload: MessageIn):
+@router.post("/services/applications/{pk}/messages", response={201: ApplicationMessageOut})
+def message(request, pk: Id, payload: ApplicationMessageIn):
     """Reply on the application's thread (the citizen is notified)."""
     row = PostMessage(application=_visible(request, pk), officer=request.user, text=payload.text).execute()
     return Status(201, {"from_citizen": row.from_citizen, "text": row.text, "at": row.at})

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from anmin.cases.api import visible_case
 from anmin.core.errors import Denied
+from anmin.core.schema import Id, Offset
 from anmin.supervision.actions import CompleteClock, ExtendClock, ReadNotices, can_supervise
 from anmin.supervision.dashboard import summary
 from anmin.supervision.models import Clock, ClockNotice
@@ -124,7 +125,7 @@ def notice_out(notice: ClockNotice) -> dict:
 
 
 @router.get("/cases/{case_id}/clocks", response=list[ClockOut], summary="案件的办案时限（正常/临期/超期/已停止）")
-def case_clocks(request, case_id: int):
+def case_clocks(request, case_id: Id):
     case = visible_case(request, case_id)
     # Running clocks (no stop time) first on both databases, then by deadline.
     order = (F("stopped_at").asc(nulls_first=True), "due_at", "id")
@@ -142,7 +143,7 @@ def _visible_clock(request, clock_id: int) -> Clock:
     response={202: ExtensionOut},
     summary="申请延长办案期限（进入领导审批待办，批准后期满时间才改变）",
 )
-def request_extension(request, clock_id: int, payload: ExtensionIn):
+def request_extension(request, clock_id: Id, payload: ExtensionIn):
     extension = ExtendClock(
         clock=_visible_clock(request, clock_id), code=payload.code, reason=payload.reason, by=request.user
     ).execute()
@@ -160,7 +161,7 @@ def request_extension(request, clock_id: int, payload: ExtensionIn):
 
 
 @router.post("/clocks/{clock_id}/complete", response=ClockOut, summary="记录完成（送看守所、通知家属、讯问等）")
-def complete_clock(request, clock_id: int, payload: CompletionIn):
+def complete_clock(request, clock_id: Id, payload: CompletionIn):
     clock = CompleteClock(
         clock=_visible_clock(request, clock_id), at=payload.at, note=payload.note, by=request.user
     ).execute()
@@ -177,7 +178,7 @@ def supervision_summary(request):
 class NoticeFilter(Schema):
     unread: bool = False
     limit: int = Field(100, ge=1, le=500)
-    offset: int = Field(0, ge=0)
+    offset: Offset = 0
 
 
 @router.get("/notices", response=list[NoticeOut], summary="我的时限提醒")
@@ -190,7 +191,7 @@ def list_notices(request, filters: Query[NoticeFilter]):
 
 
 @router.post("/notices/{notice_id}/read", response=NoticeOut, summary="标记提醒已读")
-def read_notice(request, notice_id: int):
+def read_notice(request, notice_id: Id):
     qs = ClockNotice.objects.filter(recipient=request.user).select_related("clock__case", "clock__rule")
     notice = get_object_or_404(qs, pk=notice_id)
     ReadNotices(notice=notice, by=request.user).execute()
