@@ -35,6 +35,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import FileResponse, StreamingHttpResponse
+from django.utils.translation import gettext_noop
 
 from anmin.core import lanes
 
@@ -43,6 +44,9 @@ BUFFER_BYTES = 256 * 1024
 #: Retry-After of a heavy request refused because the client already has its share in flight:
 #: about the time a report pack takes to build.
 RETRY_AFTER_S = 5
+#: Answers made in the event loop, translated there for the request's language (see `_message`).
+TOO_LARGE = gettext_noop("请求内容过大，不能超过 %(mb)s MB")
+BUSY = gettext_noop("报表正在生成，请稍候…")
 
 
 class Disconnected(Exception):
@@ -105,7 +109,7 @@ def _message(scope: dict, text: str, **params: Any) -> str:
         return translation.gettext(text) % params
 
 
-def refusal(scope: dict, status: int, code: str, message: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
+def refusal(scope: dict, code: str, message: str) -> tuple[list[tuple[bytes, bytes]], bytes]:
     """A short answer made in the event loop: JSON as the API answers errors, plain text elsewhere."""
     if scope["path"].startswith("/api/"):
         body = json.dumps({"detail": [{"field": None, "message": message, "code": code}]}, ensure_ascii=False)
@@ -237,7 +241,7 @@ class ThreadPoolDjango:
         try:
             length = declared_length(scope)
         except ValueError:
-            await answer(send, 400, *refusal(scope, 400, "bad_length", "Bad Content-Length"))
+            await answer(send, 400, *refusal(scope, "bad_length", "Bad Content-Length"))
             return
         if length is not None and length > limit:
             await self._too_large(scope, send)
@@ -257,13 +261,12 @@ class ThreadPoolDjango:
 
     async def _too_large(self, scope, send) -> None:
         mb = settings.MAX_REQUEST_MB
-        message = _message(scope, "请求内容过大，不能超过 %(mb)s MB", mb=mb)
-        headers, body = refusal(scope, 413, "too_large", message)
+        headers, body = refusal(scope, "too_large", _message(scope, TOO_LARGE, mb=mb))
         # The rest of the body is never read: the connection cannot be reused for another request.
         await answer(send, 413, [*headers, (b"connection", b"close")], body)
 
     async def _busy(self, scope, send) -> None:
-        headers, body = refusal(scope, 429, "busy", _message(scope, "报表正在生成，请稍候…"))
+        headers, body = refusal(scope, "busy", _message(scope, BUSY))
         await answer(send, 429, [*headers, (b"retry-after", str(RETRY_AFTER_S).encode("latin-1"))], body)
 
     async def _serve(self, scope, receive, send, limit: int, executor: ThreadPoolExecutor) -> None:
