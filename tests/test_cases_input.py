@@ -257,6 +257,25 @@ def test_the_property_forms_reject_a_tampered_item_id(city, case, item, bad):
     assert item.status == "seized" and not item.photos.exists()
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("quantity", "1e999999999"),
+        ("quantity", "NaN"),
+        ("quantity", "9" * 100),
+        ("quantity", "1e-999999999"),
+        ("estimated_value", "Infinity"),
+        ("estimated_value", "-1"),
+        ("kind", "\x00"),
+    ],
+)
+def test_a_registration_with_an_impossible_number_is_refused(city, case, field, value):
+    data = {"kind": "electronics", "description": "手机", "quantity": "1", "unit": "部", "estimated_value": "0"}
+    data[field] = value
+    refused(city.login(city.station_officer).post(f"/cases/{case.pk}/property/register/", data), field)
+    assert not SeizedItem.objects.exists()
+
+
 def test_an_item_of_another_case_is_a_404(city, case, item):
     other = OpenCase(by=city.station_officer, kind="criminal", title="另一案").execute()
     client = city.login(city.station_officer)
@@ -325,7 +344,12 @@ def test_the_drill_down_rejects_a_bad_query(city, legal_a, query, field):
 
 
 @pytest.mark.parametrize(
-    ("data", "field"), [({"kind": "incident", "item": "abc"}, "item"), ({"kind": "x", "item": "1"}, "kind")]
+    ("data", "field"),
+    [
+        ({"kind": "incident", "item": "abc"}, "item"),
+        ({"kind": "case", "item": str(2**70)}, "item"),
+        ({"kind": "x", "item": "1"}, "kind"),
+    ],
 )
 def test_the_inspection_page_rejects_a_tampered_row(city, legal_a, data, field):
     refused(city.login(legal_a).post("/supervision/inspection/", data | {"reason": "已核查"}), field)
