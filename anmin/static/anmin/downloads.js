@@ -73,7 +73,9 @@
     if (!form || form.method.toLowerCase() !== "get") return;
     ev.preventDefault();
     const button = ev.submitter || form.querySelector("[type=submit]");
-    const action = new URL((button && button.formAction) || form.action, window.location.href);
+    // A button without formaction reports the page's own URL as its formAction, not the form's action.
+    const own = button && button.hasAttribute("formaction") ? button.formAction : form.action;
+    const action = new URL(own, window.location.href);
     action.search = new URLSearchParams(new FormData(form)).toString();
     if (button && !button.dataset.busyText) button.dataset.busyText = form.dataset.busyText || "";
     fetchFile(button || form, action.toString());
