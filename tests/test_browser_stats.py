@@ -96,6 +96,31 @@ def test_a_bad_period_is_shown_on_the_form(city, asgi_server, browser):
     assert not page.is_visible("#stats-error")
 
 
+def test_a_baseline_out_of_range_is_shown_beside_compare(city, asgi_server, browser):
+    page = logged_in_page(browser, asgi_server, city.leader)
+    page.goto(f"{asgi_server.url}/stats/")
+    page.fill("#period", "1000")
+    page.select_option("#compare", "yoy")
+    page.click("#run-report")
+    error = page.wait_for_selector(".field-error #stats-error")  # in the compare field's own block
+    assert error.get_attribute("data-field") == "compare" and "同比" in error.inner_text()
+    assert page.is_visible(".field-error #compare")
+    page.select_option("#compare", "")
+    page.click("#run-report")
+    page.wait_for_selector("#stats-table")
+    assert not page.is_visible("#stats-error")
+
+
+def test_a_pack_period_out_of_range_is_shown_beside_it(city, asgi_server, browser):
+    page = logged_in_page(browser, asgi_server, city.leader)
+    page.goto(f"{asgi_server.url}/stats/")
+    page.fill("#pack-monthly-period", "9999-12")
+    page.click("#pack-monthly-xlsx")
+    error = page.wait_for_selector("#pack-error")
+    assert "9999" in error.inner_text()
+    assert page.input_value("#pack-monthly-period") == "9999-12"  # there to correct
+
+
 def test_both_exports_and_the_pack_download(city, asgi_server, browser):
     march(city)
     page = logged_in_page(browser, asgi_server, city.leader)
