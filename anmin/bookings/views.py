@@ -50,8 +50,8 @@ from anmin.bookings.models import (
     Subject,
 )
 from anmin.citizens.auth import citizen_required
-from anmin.citizens.forms import valid
 from anmin.core.errors import ActionError
+from anmin.core.forms import valid
 from anmin.org.models import Organization
 
 #: How far ahead the citizen's date chooser looks for slots.

@@ -7,9 +7,10 @@ from django.views.decorators.http import require_http_methods
 
 from anmin.citizens import auth
 from anmin.citizens.actions import RequestCode, SignIn, VerifyRealName
-from anmin.citizens.forms import NextForm, RealNameForm, RequestCodeForm, SignInForm, valid
+from anmin.citizens.forms import NextForm, RealNameForm, RequestCodeForm, SignInForm
 from anmin.citizens.portal import TILES
 from anmin.core.errors import ActionError
+from anmin.core.forms import valid
 
 
 def client_ip(request) -> str | None:

@@ -67,6 +67,30 @@ class IdListField(forms.Field):
         return ids
 
 
+class StringListField(forms.Field):
+    """Repeated text fields (`missing=身份证&missing=照片`): each at most `max_length`, no NUL."""
+
+    widget = forms.MultipleHiddenInput
+
+    def __init__(self, *, max_items: int = 50, max_length: int = 100, **kwargs):
+        self.max_items, self.max_length = max_items, max_length
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def to_python(self, value) -> list[str]:
+        if value in self.empty_values:
+            return []
+        values = [value] if isinstance(value, str) else list(value)
+        if len(values) > self.max_items:
+            raise ValidationError(_("最多 %(n)s 项") % {"n": self.max_items}, code="too_many")
+        for text in values:
+            if "\x00" in text:
+                raise ValidationError(_("不能包含空字符"), code="null_characters_not_allowed")
+            if len(text) > self.max_length:
+                raise ValidationError(_("每项最多 %(n)s 个字") % {"n": self.max_length}, code="max_length")
+        return [text.strip() for text in values]
+
+
 def first_error(form: forms.BaseForm) -> ActionError:
     """The form's first error as an ActionError naming its field (None for a non-field error)."""
     for name, errors in form.errors.items():
@@ -80,13 +104,21 @@ def first_error(form: forms.BaseForm) -> ActionError:
     return ActionError(_("输入无效"))
 
 
+def valid(form: forms.BaseForm) -> dict[str, Any]:
+    """The bound form's cleaned data, or its first error as an ActionError naming the field.
+
+    Unlike `clean` it takes the bound form, so a page shown again after the
+    error can put back the values that were valid (`form.cleaned_data`).
+    """
+    if not form.is_valid():
+        raise first_error(form)
+    return form.cleaned_data
+
+
 def clean(form_class: type[forms.BaseForm], data: Mapping[str, Any], files=None, **kwargs) -> dict[str, Any]:
     """`cleaned_data` of `form_class` bound to `data`, or ActionError (status 400) naming the field.
 
     For views whose page already shows an ActionError beside the form (`error.field`,
     `error.message`); a view that renders the form itself should use `form.is_valid()` directly.
     """
-    form = form_class(data, files, **kwargs) if files is not None else form_class(data, **kwargs)
-    if not form.is_valid():
-        raise first_error(form)
-    return form.cleaned_data
+    return valid(form_class(data, files, **kwargs) if files is not None else form_class(data, **kwargs))

@@ -5,7 +5,7 @@ is wrong with a rating or a reason, the same way to the page and to the API."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from anmin.citizens.forms import StringListField
+from anmin.core.forms import StringListField
 
 
 class AnswerForm(forms.Form):

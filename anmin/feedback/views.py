@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
-from anmin.citizens.forms import valid
 from anmin.core.errors import ActionError
+from anmin.core.forms import valid
 from anmin.feedback.actions import (
     CALLBACK_AFTER_DAYS,
     AnswerSurvey,

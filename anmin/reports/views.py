@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from anmin.citizens.auth import citizen_required
-from anmin.citizens.forms import valid
 from anmin.core.errors import ActionError
+from anmin.core.forms import valid
 from anmin.core.lanes import heavy
 from anmin.incidents.models import Category
 from anmin.reports.actions import (

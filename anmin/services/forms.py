@@ -5,7 +5,7 @@ materials) is checked by the actions, which the API calls too."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from anmin.citizens.forms import StringListField
+from anmin.core.forms import StringListField
 from anmin.services.actions import MAX_MESSAGE, MAX_REASON, MAX_TEXT, Step
 from anmin.services.models import ApplicationStatus, ServiceItem
 

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from anmin.citizens.auth import citizen_required, current_citizen
-from anmin.citizens.forms import valid
 from anmin.citizens.views import client_ip
 from anmin.core.errors import ActionError
+from anmin.core.forms import valid
 from anmin.services.actions import (
     PostMessage,
     ProcessApplication,
