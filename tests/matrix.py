@@ -187,7 +187,8 @@ def build_world(city, citizen) -> dict:
 
     station = city.station_officer
     legal = OfficerFactory(username="matrix_legal", organization=city.bureau, role=Role.LEGAL)
-    w: dict = {"legal": legal}
+    traffic = OfficerFactory(username="matrix_traffic", organization=city.traffic, role=Role.TRAFFIC)
+    w: dict = {"legal": legal, "traffic": traffic}
 
     incident, _ = ReceiveCall(
         by=city.dispatcher,

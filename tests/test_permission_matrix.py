@@ -108,7 +108,7 @@ HTML = {
     "reports/": r(STAFF),
     "reports/accidents/": r(STAFF),
     "reports/accidents/<int:pk>/": r(OBJECT, pk="accident"),
-    "reports/accidents/<int:pk>/decide/": r(OBJECT, pk="accident"),
+    "reports/accidents/<int:pk>/decide/": r(OBJECT, pk="accident", owner="traffic"),  # 交警 decide
     "reports/accidents/<int:pk>/photos/<int:photo>/": r(OBJECT, pk="accident", photo="accident_photo"),
     "reports/accidents/<int:pk>/document.pdf": r(OBJECT, pk="accident"),
     "reports/online/<int:pk>/": r(OBJECT, pk="online"),
@@ -542,9 +542,27 @@ def test_the_rightful_officer_opens_every_object_the_matrix_fills(world):
     assert not problems, show(problems)
 
 
+def test_the_rightful_officer_is_not_refused_an_empty_post(world):
+    """The routes that take only a POST: the owner's empty form is a bad request (400) or shown
+    again, never "not yours" (403/404) and never a 5xx — so the outsider's 404 was about scope."""
+    city = world["city"]
+    problems = []
+    for route, entry in html_table():
+        if entry.kind != OBJECT or entry.heavy:
+            continue
+        url = html_url(route, entry, world)
+        client = city.login(officer(world, entry.owner))
+        if client.get(url).status_code != 405:
+            continue
+        response = client.post(url, {})
+        if response.status_code in (403, 404) or response.status_code >= 500:
+            problems.append(f"POST {url}: {response.status_code} for {entry.owner}")
+    assert not problems, show(problems)
+
+
 def test_staff_lists_show_the_outsider_nothing_of_a1(world):
-    """The pages without an object in the path are lists and boards: scoped, they name nothing of
-    河西's incident, case or application to 冀州's officer (and never answer a 5xx)."""
+    """The pages and API routes without an object in the path are lists and boards: scoped, they
+    name nothing of 河西's incident, case, item or application to 冀州's officer (and never a 5xx)."""
     city = world["city"]
     secrets = {
         "incident": world["incident"].number,
@@ -567,4 +585,13 @@ def test_staff_lists_show_the_outsider_nothing_of_a1(world):
         shown = [what for what, number in secrets.items() if number and number.encode() in text]
         if shown:
             problems.append(f"GET {url}: shows A1's {', '.join(shown)} to the outsider")
+    api = city.api(city.outsider)
+    for route, entry in api_table():
+        if entry.kind != API or route.method != "GET":
+            continue
+        url = api_url(route, entry, world)
+        response = api.get(url)
+        shown = [what for what, number in secrets.items() if number and number.encode() in response.content]
+        if response.status_code >= 500 or shown:
+            problems.append(f"GET {url}: {response.status_code}, shows {shown} to the outsider")
     assert not problems, show(problems)
