@@ -87,10 +87,25 @@ def write_transaction() -> Iterator[None]:
 
 
 class Action:
-    """Subclasses implement `check()` (raise Denied/ActionError) and `run()` (the mutation).
+    """One mutation: its permission check, its transaction, its audit entries.
 
-    `execute()` runs both inside one transaction so a refused or failed action writes nothing.
+    Subclasses implement `check()` (raise Denied/ActionError) and `run()` (the mutation), and
+    declare what the audit trail says of them: `audit_action`, the code of their entry
+    ("incident.dispatch"), as a string or as a method when the code depends on the request
+    (`f"assignment.{self.step}"`); or, for the few that write none, `not_audited`, a sentence saying
+    why. `run()` names what it changed with `self.audit(obj, data)` (once per entry: a bulk action
+    calls it once per row); `execute()` writes the entries after `run()` returns, inside the same
+    transaction, so a refused or failed action writes nothing and the trail's head row (which
+    every audited transaction locks in turn) is held only for the last moment of the transaction.
+
+    Events and SMS need nothing here: `anmin.core.events.publish` and `after_commit` already wait
+    for the commit, and a rolled-back action sends nothing.
     """
+
+    #: The audit code of this action's entries, or a method returning it.
+    audit_action: str | Callable[[], str] = ""
+    #: Why this action writes no audit entry (telemetry, a refusal counted elsewhere…); empty if it does.
+    not_audited: str = ""
 
     def check(self) -> None:  # pragma: no cover - overridden
         return None
@@ -98,7 +113,38 @@ class Action:
     def run(self):  # pragma: no cover - overridden
         raise NotImplementedError
 
+    def audit_actor(self):
+        """Who the entries name: the officer in `by`; portal actions name their citizen instead."""
+        return self.by
+
+    def audit(self, obj, data: dict | None = None, *, action: str | None = None, actor=None) -> None:
+        """Record that this action changed (or, for a viewing of personal data, showed) `obj`.
+
+        `action` overrides the declared code for an entry of another kind (a transition that
+        becomes an approval request); `actor` overrides `audit_actor()` where the actor is only
+        known in `run()` (the citizen a sign-in created).
+        """
+        if action is None:
+            action = self.audit_action() if callable(self.audit_action) else self.audit_action
+        if not action:
+            raise TypeError(f"{type(self).__name__} declares no audit_action")
+        actor = self.audit_actor() if actor is None else actor
+        self.__dict__.setdefault("_audit_entries", []).append((actor, action, obj, data))
+
+    def write_audit(self) -> None:
+        """Append the entries `run()` recorded. `execute()` calls it; an action that runs another
+        one's `run()` inside its own (skipping a check that does not apply) calls it for that one."""
+        from anmin.core.models import append_audit  # core.models needs the app registry
+
+        entries = self.__dict__.pop("_audit_entries", [])
+        for actor, action, obj, data in entries:
+            append_audit(actor=actor, action=action, obj=obj, data=data)
+
     def execute(self):
+        # A retry of the same instance must not carry entries of a run that was rolled back.
+        self.__dict__.pop("_audit_entries", None)
         with write_transaction():
             self.check()
-            return self.run()
+            result = self.run()
+            self.write_audit()
+            return result

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from anmin.core.actions import Action
 from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.events import publish
-from anmin.core.models import append_audit
+from anmin.dispatch import signals
 from anmin.dispatch.models import Assignment, FeedbackResult, Unit, UnitStatus
 from anmin.dispatch.recommend import recommend
 from anmin.geo.coords import distance_m
@@ -72,6 +72,8 @@ class DispatchUnits(Action):
     if another dispatcher took it first the UPDATE matches no row and the whole dispatch is refused
     with a conflict, leaving nothing half-written.
     """
+
+    audit_action = "incident.dispatch"
 
     def __init__(self, *, incident: Incident, unit_ids: list[int], by, note: str = ""):
         self.incident = incident
@@ -161,12 +163,7 @@ class DispatchUnits(Action):
             incident.dispatched_at = now
             incident.save(update_fields=["dispatched_at", "updated_at"])
         refresh_incident_status(incident, now)
-        append_audit(
-            actor=self.by,
-            action="incident.dispatch",
-            obj=incident,
-            data={"units": [units[uid].callsign for uid in sorted(self.unit_ids)]},
-        )
+        self.audit(incident, {"units": [units[uid].callsign for uid in sorted(self.unit_ids)]})
         publish_incident(incident, event="dispatched")
         for unit in units.values():
             publish_unit(unit, event="dispatched", incident=incident.pk)
@@ -184,6 +181,9 @@ class AdvanceAssignment(Action):
         "resolve": (IncidentEvent.Kind.RESOLVED, UnitStatus.HANDLING, "resolved_at"),
     }
     ORDER = ["en_route_at", "arrived_at", "handling_at", "resolved_at"]
+
+    def audit_action(self) -> str:
+        return f"assignment.{self.step}"
 
     def __init__(self, *, unit: Unit, step: str, by):
         self.unit = unit
@@ -226,7 +226,7 @@ class AdvanceAssignment(Action):
             incident.arrived_at = now
             incident.save(update_fields=["arrived_at", "updated_at"])
         refresh_incident_status(incident, now)
-        append_audit(actor=self.by, action=f"assignment.{self.step}", obj=assignment, data={"unit": self.unit.callsign})
+        self.audit(assignment, {"unit": self.unit.callsign})
         publish_incident(incident, event=self.step)
         publish_unit(self.unit, event=self.step)
         return assignment
@@ -236,6 +236,8 @@ class SubmitFeedback(Action):
     """处警反馈: the officer's result code and account; the unit becomes 空闲 again.
 
     If the officer never pressed 处置完毕, feedback implies it (recorded at the same moment)."""
+
+    audit_action = "assignment.feedback"
 
     def __init__(self, *, unit: Unit, result: str, text: str, by):
         self.unit = unit
@@ -287,7 +289,9 @@ class SubmitFeedback(Action):
             detail=f"{FeedbackResult(self.result).label}：{self.text.strip()}",
         )
         refresh_incident_status(incident, now)
-        append_audit(actor=self.by, action="assignment.feedback", obj=assignment, data={"result": self.result})
+        if incident.status == Incident.Status.REPORTED:  # the last unit's 反馈: the incident is closed
+            signals.incident_reported.send(sender=Incident, incident=incident, assignment=assignment, by=self.by)
+        self.audit(assignment, {"result": self.result})
         publish_incident(incident, event="reported")
         publish_unit(self.unit, event="available")
         return assignment
@@ -295,6 +299,8 @@ class SubmitFeedback(Action):
 
 class SetUnitStatus(Action):
     """Go on or off duty (空闲 ⇄ 离线). Status during a task changes only through the task's steps."""
+
+    audit_action = "unit.status"
 
     def __init__(self, *, unit: Unit, status: str, by):
         self.unit = unit
@@ -312,13 +318,15 @@ class SetUnitStatus(Action):
             raise Conflict(_("警力有未完成的警情任务，请先反馈"), field="status")
         Unit.objects.filter(pk=self.unit.pk).update(status=self.status, updated_at=timezone.now())
         self.unit.refresh_from_db()
-        append_audit(actor=self.by, action="unit.status", obj=self.unit, data={"status": self.status})
+        self.audit(self.unit, {"status": self.status})
         publish_unit(self.unit, event="status")
         return self.unit
 
 
 class ReportPosition(Action):
-    """The phone reports where the unit is (last known position). Not audited: it is telemetry."""
+    """The phone reports where the unit is (last known position)."""
+
+    not_audited = "telemetry: a phone reports its position every few seconds; the unit row keeps the last"
 
     def __init__(self, *, unit: Unit, lat, lon, by):
         self.unit = unit
@@ -351,6 +359,8 @@ def check_commands(user, incident: Incident) -> None:
 class CancelIncident(Action):
     """撤销: a call turns out to be unfounded or a duplicate; its units are released, a reason is kept."""
 
+    audit_action = "incident.cancel"
+
     def __init__(self, *, incident: Incident, reason: str, by):
         self.incident = incident
         self.reason = reason
@@ -380,7 +390,7 @@ class CancelIncident(Action):
         incident.closed_at = now
         incident.save(update_fields=["status", "closed_at", "updated_at"])
         record(incident, IncidentEvent.Kind.CANCELLED, self.by, at=now, detail=self.reason.strip())
-        append_audit(actor=self.by, action="incident.cancel", obj=incident, data={"reason": self.reason.strip()})
+        self.audit(incident, {"reason": self.reason.strip()})
         publish(groups, {"kind": "incident", "id": incident.pk, "event": "cancelled"})
         for unit in released:
             publish_unit(unit, event="available")
@@ -389,6 +399,8 @@ class CancelIncident(Action):
 
 class ReopenIncident(Action):
     """重新打开: a closed or cancelled incident needs police again (e.g. the dispute flared up)."""
+
+    audit_action = "incident.reopen"
 
     def __init__(self, *, incident: Incident, reason: str, by):
         self.incident = incident
@@ -414,6 +426,6 @@ class ReopenIncident(Action):
         incident.resolved_at = None
         incident.save(update_fields=["status", "closed_at", "resolved_at", "updated_at"])
         record(incident, IncidentEvent.Kind.REOPENED, self.by, at=now, detail=self.reason.strip())
-        append_audit(actor=self.by, action="incident.reopen", obj=incident, data={"reason": self.reason.strip()})
+        self.audit(incident, {"reason": self.reason.strip()})
         publish_incident(incident, event="reopened")
         return incident

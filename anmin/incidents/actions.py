@@ -16,7 +16,6 @@ from anmin.core.actions import Action
 from anmin.core.cache import TtlCache
 from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.events import publish
-from anmin.core.models import append_audit
 from anmin.core.sequences import increment
 from anmin.core.validation import clean_text
 from anmin.geo.coords import distance_m
@@ -206,6 +205,8 @@ class ReceiveCall(Action):
     different call is refused with IntakeKeyReused.
     """
 
+    audit_action = "incident.receive"
+
     def __init__(
         self,
         *,
@@ -317,15 +318,9 @@ class ReceiveCall(Action):
             incident, IncidentEvent.Kind.RECEIVED, self.by, at=now, detail=f"{call.category.name} {call.address}"
         )
         incident.new_timeline = [received]  # the API answers with it without reading it back
-        append_audit(
-            actor=self.by,
-            action="incident.receive",
-            obj=incident,
-            data={
-                "number": incident.number,
-                "category": call.category.code,
-                "station": incident.station.code,
-            },
+        self.audit(
+            incident,
+            {"number": incident.number, "category": call.category.code, "station": incident.station.code},
         )
         publish_incident(incident, new=True, event="received")
         return incident, True
@@ -340,7 +335,7 @@ class ReceiveCall(Action):
             "text": call.description[:200],
         }
         record(incident, IncidentEvent.Kind.REPEAT_CALL, self.by, detail=detail)
-        append_audit(actor=self.by, action="incident.merge_call", obj=incident, data={"phone": call.caller_phone})
+        self.audit(incident, {"phone": call.caller_phone}, action="incident.merge_call")
         publish_incident(incident, event="repeat_call")
         return incident
 
@@ -382,6 +377,8 @@ class RevealCaller(Action):
     """查看报警人完整信息: lists show the caller's number masked; seeing it in full is asked for
     explicitly and each viewing is an audit entry (个人信息保护法: log who saw personal data)."""
 
+    audit_action = "incident.view_caller_phone"
+
     def __init__(self, *, incident: Incident, by):
         self.incident = incident
         self.by = by
@@ -391,5 +388,5 @@ class RevealCaller(Action):
             raise Denied(_("无权查看该警情"))
 
     def run(self) -> Incident:
-        append_audit(actor=self.by, action="incident.view_caller_phone", obj=self.incident)
+        self.audit(self.incident)
         return self.incident
