@@ -283,3 +283,31 @@ def test_heavy_marks_a_view_and_survives_login_required():
         return None
 
     assert view.anmin_heavy is True
+
+
+# --- the page's "正在生成…" state ----------------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_a_report_button_says_it_is_generating_until_the_file_arrives(city, asgi_server, browser):
+    from tests.browser import logged_in_page
+
+    page = logged_in_page(browser, asgi_server, city.leader)
+    page.goto(f"{asgi_server.url}/stats/")
+    page.fill("#pack-weekly-period", "")
+    # Every text the button shows, recorded as it changes (the state lasts only as long as the PDF).
+    page.evaluate(
+        """() => {
+        window.seen = [];
+        const button = document.querySelector('#pack-weekly-pdf');
+        new MutationObserver(() => window.seen.push([button.textContent, button.getAttribute('aria-busy')]))
+          .observe(button, {childList: true, characterData: true, subtree: true, attributes: true});
+    }"""
+    )
+    with page.expect_download(timeout=60_000) as info:
+        page.click("#pack-weekly-pdf")
+    assert info.value.suggested_filename.endswith(".pdf")
+    page.wait_for_function("() => !document.querySelector('#pack-weekly-pdf').hasAttribute('aria-busy')")
+    seen = page.evaluate("window.seen")
+    assert ["正在生成…", "true"] in seen
+    assert page.inner_text("#pack-weekly-pdf") == "PDF"

@@ -80,7 +80,9 @@ def call_places(count: int, categories: list[str]) -> list[tuple[str, float, flo
 
 async def login(base: str, username: str) -> aiohttp.ClientSession:
     """A browser-like session of `username` (CSRF cookie, form, Referer)."""
-    session = aiohttp.ClientSession(base, timeout=aiohttp.ClientTimeout(total=EXPORT_TIMEOUT_S))
+    # unsafe=True: aiohttp otherwise keeps no cookies from an IP address such as 127.0.0.1.
+    jar = aiohttp.CookieJar(unsafe=True)
+    session = aiohttp.ClientSession(base, cookie_jar=jar, timeout=aiohttp.ClientTimeout(total=EXPORT_TIMEOUT_S))
     async with session.get("/login/") as response:
         page = await response.text()
     token = CSRF_FIELD.search(page)
@@ -213,8 +215,9 @@ async def drive(base: str, token: str, *, exporters: int, exports: int, rate: fl
     return {"intake_alone": alone, "intake_during_exports": during, "exports": done}
 
 
-def run(*, exporters: int = 24, exports: int = 2, rate: int = 10, days: int = 7) -> Result:
-    """Build a demo city with `days` of history in a temp dir, serve it, load it, clean up."""
+def run(*, exporters: int = 24, exports: int = 2, rate: int = 10, days: int = 7, archive: bool = True) -> Result:
+    """Build a demo city with `days` of history (and, unless `archive` is false, the archive the
+    packs' 同比 compares with) in a temp dir, serve it, load it, clean up."""
     tmp = Path(tempfile.mkdtemp(prefix="anmin-bench-lanes-"))
     server: subprocess.Popen | None = None
     log_path = tmp / "serve.log"
@@ -223,7 +226,7 @@ def run(*, exporters: int = 24, exports: int = 2, rate: int = 10, days: int = 7)
         env = child_env(tmp, None)
         env.pop("REDIS_URL", None)
         anmin(
-            ["demo", "--no-serve", "--days", str(days)],
+            ["demo", "--no-serve", "--days", str(days), *([] if archive else ["--no-archive"])],
             env=env,
             cwd=tmp,
             timeout=DEMO_TIMEOUT_S,
@@ -266,6 +269,7 @@ def run(*, exporters: int = 24, exports: int = 2, rate: int = 10, days: int = 7)
             "officers": len(OFFICERS),
             "intake_rate_per_s": rate,
             "demo_days": days,
+            "demo_archive": archive,
             "server": "anmin serve (uvicorn, 1 worker)",
         },
         "results": results,
