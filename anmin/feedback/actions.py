@@ -1,9 +1,9 @@
 """Actions of the satisfaction loop: open a survey when a matter closes, answer it (by the link or
 by a staff phone 回访), and close the follow-up a dissatisfied answer opens.
 
-Incidents (已反馈) and applications (办结, 不予受理) open their surveys through post_save receivers
-(receivers.py), so neither dispatch nor services imports this app. Anything else that closes a
-matter the public should rate calls, inside the action that finishes it:
+Incidents (已反馈) and applications (办结, 不予受理) open their surveys through receivers of
+dispatch's and services' domain signals (receivers.py), so neither app imports this one. Anything
+else that closes a matter the public should rate calls, inside the action that finishes it:
 
     from anmin.feedback.actions import open_survey_for
     open_survey_for(obj, kind=MatterKind.APPLICATION, label=obj.number, phone=citizen.phone,

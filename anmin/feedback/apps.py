@@ -9,4 +9,5 @@ class FeedbackConfig(AppConfig):
     def ready(self):
         from anmin.feedback import receivers
 
+        # Surveys open when dispatch and services announce a closed matter, not on saves of their models.
         receivers.connect()

@@ -1,45 +1,30 @@
-"""Where surveys start: a 110 incident that becomes 已反馈, an application that is 办结 or 不予受理.
+"""Where surveys start: a 110 incident reported back (已反馈), an application 办结 or 不予受理.
 
-Incidents become 已反馈 in dispatch.actions.refresh_incident_status (the last unit's feedback);
-a post_save receiver keeps dispatch unaware of feedback (apps depend downward only). It runs in
-the dispatching action's transaction, so a refused feedback opens no survey. Bulk writes (the demo,
-the importer) send no signal and open none: their incidents were handled long ago.
+Dispatch and services announce those through their domain signals (dispatch.signals,
+services.signals) and know nothing of feedback (apps depend downward only). The receivers run
+inside the announcing action's transaction, so a refused or rolled-back 反馈 or 办结 opens no
+survey, and the survey's SMS leaves only after the commit.
+
+History written in bulk — `anmin import`, the demo city's incidents and archive — sends no signal and
+opens no survey, on purpose: those matters were handled long ago, and texting their callers a link
+to rate them now would be wrong. open_survey_for_incident refuses an `imported` incident as well,
+should one ever reach it.
 """
 
-from django.db.models.signals import post_save
+from anmin.dispatch import signals as dispatch_signals
+from anmin.feedback.actions import open_survey_for_application, open_survey_for_incident
+from anmin.services import signals as services_signals
 
 
-def incident_saved(sender, instance, created=False, update_fields=None, raw=False, **kwargs):
-    from anmin.feedback.actions import open_survey_for_incident
-    from anmin.incidents.models import Incident
-
-    if raw or instance.status != Incident.Status.REPORTED:
-        return
-    if update_fields is not None and "status" not in update_fields:
-        return
-    open_survey_for_incident(instance)
+def on_incident_reported(sender, *, incident, **kwargs) -> None:
+    open_survey_for_incident(incident)
 
 
-def application_saved(sender, instance, created=False, update_fields=None, raw=False, **kwargs):
-    """services.actions.ProcessApplication saves the final status inside its action (with
-    update_fields); the survey opens in the same transaction, the SMS after the commit."""
-    from anmin.feedback.actions import open_survey_for_application
-    from anmin.services.models import FINAL_STATUSES
-
-    if raw or instance.status not in FINAL_STATUSES:
-        return
-    if update_fields is not None and "status" not in update_fields:
-        return
-    open_survey_for_application(instance)
+def on_application_finished(sender, *, application, **kwargs) -> None:
+    open_survey_for_application(application)
 
 
 def connect() -> None:
-    from django.apps import apps
-
-    from anmin.incidents.models import Incident
-
-    post_save.connect(incident_saved, sender=Incident, dispatch_uid="feedback-incident-reported")
-    if apps.is_installed("anmin.services"):
-        from anmin.services.models import Application
-
-        post_save.connect(application_saved, sender=Application, dispatch_uid="feedback-application-finished")
+    # Connected even without services installed: a signal nobody sends costs nothing.
+    dispatch_signals.incident_reported.connect(on_incident_reported, dispatch_uid="feedback-incident-reported")
+    services_signals.application_finished.connect(on_application_finished, dispatch_uid="feedback-application-finished")

@@ -29,7 +29,9 @@ from anmin.core.sequences import increment
 from anmin.core.uploads import check_upload
 from anmin.core.validation import clean_text
 from anmin.org.models import Role
+from anmin.services import signals
 from anmin.services.models import (
+    FINAL_STATUSES,
     Application,
     ApplicationEvent,
     ApplicationFile,
@@ -415,6 +417,8 @@ class ProcessApplication(Action):
         if self.step == Step.RETURN:
             note = "；".join(self.clean_missing) + (f"。{self.clean_reason}" if self.clean_reason else "")
         _event(app, self.kind, officer=self.by, note=note, at=self.now)
+        if app.status in FINAL_STATUSES:
+            signals.application_finished.send(sender=Application, application=app, step=self.step, by=self.by)
         append_audit(
             actor=self.by,
             action=f"services.{self.step}",
