@@ -595,3 +595,39 @@ def test_staff_lists_show_the_outsider_nothing_of_a1(world):
         if response.status_code >= 500 or shown:
             problems.append(f"GET {url}: {response.status_code}, shows {shown} to the outsider")
     assert not problems, show(problems)
+
+
+def test_ids_in_the_query_or_the_form_are_scoped_like_ids_in_the_path(world):
+    """Some staff pages without an object in the path take one in the query string or the form (the
+    incident to open a case from, the unit a phone acts for, the notice to mark read). The outsider
+    naming A1's objects there sees nothing of them and changes nothing."""
+    from anmin.cases.models import Case
+    from anmin.dispatch.models import Unit
+
+    city = world["city"]
+    incident, unit, notice = world["incident"], world["unit"], world["notice"]
+    probes = [
+        ("GET", "/board/", {"incident": incident.pk}),
+        ("GET", "/intake/", {"last": incident.pk}),
+        ("GET", "/cases/new/", {"incident": incident.pk}),
+        ("POST", "/cases/new/", {"incident": incident.pk, "kind": "criminal", "title": "冒用他所警情立案"}),
+        ("POST", "/notices/", {"notice": notice.pk}),
+        ("POST", "/m/panel/status/", {"unit": unit.pk, "status": "offline"}),
+        ("POST", "/m/panel/position/", {"unit": unit.pk, "lat": "37.5", "lon": "115.5"}),
+        ("GET", "/supervision/clocks/", {"org": city.station_a1.pk, "state": "yellow"}),
+    ]
+    unit_before = Unit.objects.values_list("status", "lat", "lon").get(pk=unit.pk)
+    before = AuditEntry.objects.count()
+    client = city.login(city.outsider)
+    problems = []
+    for method, url, data in probes:
+        response = client.get(url, data) if method == "GET" else client.post(url, data)
+        text = response.content.decode(errors="replace")
+        if response.status_code >= 500 or incident.number in text or world["case"].number in text:
+            problems.append(f"{method} {url} {data}: {response.status_code}, shows A1's objects or fails")
+    assert not problems, show(problems)
+    assert AuditEntry.objects.count() == before
+    assert not Case.objects.filter(incident=incident).exists()
+    assert Unit.objects.values_list("status", "lat", "lon").get(pk=unit.pk) == unit_before
+    notice.refresh_from_db()
+    assert notice.read_at is None
