@@ -16,7 +16,6 @@ from anmin.cases.models import (
 )
 from anmin.core.actions import Action
 from anmin.core.errors import ActionError, Conflict, Denied
-from anmin.core.models import append_audit
 from anmin.core.sequences import increment
 from anmin.core.validation import clean_text
 from anmin.incidents.models import Category, Incident
@@ -70,6 +69,8 @@ def next_case_number(kind: str, organization: Organization, at) -> str:
 class OpenCase(Action):
     """受案: register a case, from an incident (keeping the link; handled by its station by default)
     or directly. The registering officer is the 主办侦查员 unless another one is named."""
+
+    audit_action = "case.accept"
 
     def __init__(
         self,
@@ -131,12 +132,7 @@ class OpenCase(Action):
         )
         note = _("来源警情 %(number)s") % {"number": self.incident.number} if self.incident else ""
         record(case, "accept", _("受案"), self.by, to_status=CaseStatus.ACCEPTED, note=note, at=at)
-        append_audit(
-            actor=self.by,
-            action="case.accept",
-            obj=case,
-            data={"number": case.number, "kind": case.kind, "incident": getattr(self.incident, "number", None)},
-        )
+        self.audit(case, {"number": case.number, "kind": case.kind, "incident": getattr(self.incident, "number", None)})
         signals.case_opened.send(sender=Case, case=case, by=self.by)
         return case
 
@@ -160,6 +156,9 @@ def _apply(case: Case, transition: Transition, by, note: str, now) -> Case:
 class ChangeCaseStatus(Action):
     """Move a case along its lifecycle. A transition reserved to a leader (立案、不予立案、撤案、
     处罚决定) is not applied: it becomes an approval request, and the result says so."""
+
+    def audit_action(self) -> str:
+        return f"case.{self.action}"
 
     def __init__(self, *, case: Case, action: str, by, reason: str = ""):
         self.case = case
@@ -192,7 +191,7 @@ class ChangeCaseStatus(Action):
         now = timezone.now()
         if not transition.needs_approval:
             _apply(case, transition, self.by, reason, now)
-            append_audit(actor=self.by, action=f"case.{transition.code}", obj=case, data={"status": case.status})
+            self.audit(case, {"status": case.status})
             return case, None
         if case.approvals.pending().filter(transition=transition.code).exists():
             raise Conflict(_("已有待审批的“%(label)s”申请") % {"label": transition.label}, field="action")
@@ -207,13 +206,15 @@ class ChangeCaseStatus(Action):
         record(
             case, f"request_{transition.code}", _("申请%(label)s") % {"label": transition.label}, self.by, note=reason
         )
-        append_audit(actor=self.by, action="approval.request", obj=approval, data={"transition": transition.code})
+        self.audit(approval, {"transition": transition.code}, action="approval.request")
         return case, approval
 
 
 class DecideApproval(Action):
     """审批: approve or reject a pending request. Nobody approves their own request; the approver
     must hold an approving role over the case's unit. An approval applies the transition at once."""
+
+    audit_action = "approval.decide"
 
     def __init__(self, *, approval: ApprovalRequest, approve: bool, by, note: str = ""):
         self.approval = approval
@@ -260,9 +261,7 @@ class DecideApproval(Action):
                 self.by,
                 note=note,
             )
-        append_audit(
-            actor=self.by, action="approval.decide", obj=approval, data={"approved": self.approve, "case": case.number}
-        )
+        self.audit(approval, {"approved": self.approve, "case": case.number})
         return approval
 
     def _decide_extension(self, approval: ApprovalRequest, case: Case, note: str, now) -> ApprovalRequest:
@@ -271,9 +270,7 @@ class DecideApproval(Action):
         approval.decided_by, approval.decided_at, approval.decision_note = self.by, now, note
         approval.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
         signals.approval_decided.send(sender=ApprovalRequest, approval=approval, approved=self.approve, by=self.by)
-        append_audit(
-            actor=self.by, action="approval.decide", obj=approval, data={"approved": self.approve, "case": case.number}
-        )
+        self.audit(approval, {"approved": self.approve, "case": case.number})
         return approval
 
     def _decide_measure(self, approval: ApprovalRequest, case: Case, note: str, now) -> ApprovalRequest:
@@ -292,12 +289,7 @@ class DecideApproval(Action):
         record(
             case, f"decide_{measure.kind}", verb % {"label": approval.label}, self.by, note=note or measure.person.name
         )
-        append_audit(
-            actor=self.by,
-            action="approval.decide",
-            obj=approval,
-            data={"approved": self.approve, "measure": measure.kind},
-        )
+        self.audit(approval, {"approved": self.approve, "measure": measure.kind})
         return approval
 
 
@@ -333,6 +325,8 @@ def _person_fields(data: dict) -> dict:
 class AddPerson(Action):
     """登记涉案人员 (嫌疑人/被害人/证人/报案人) with a validated GB 11643 ID number."""
 
+    audit_action = "case.add_person"
+
     def __init__(self, *, case: Case, data: dict, by):
         self.case = case
         self.data = data
@@ -347,14 +341,14 @@ class AddPerson(Action):
         record(
             self.case, "add_person", _("登记%(role)s") % {"role": person.get_role_display()}, self.by, note=person.name
         )
-        append_audit(
-            actor=self.by, action="case.add_person", obj=person, data={"case": self.case.number, "role": person.role}
-        )
+        self.audit(person, {"case": self.case.number, "role": person.role})
         return person
 
 
 class RevealIdNumber(Action):
     """查看完整身份证号码: lists show it masked; each full viewing is an audit entry (个人信息保护法)."""
+
+    audit_action = "case.view_id_number"
 
     def __init__(self, *, person: CasePerson, by):
         self.person = person
@@ -365,15 +359,16 @@ class RevealIdNumber(Action):
             raise Denied(_("无权查看该人员"))
 
     def run(self) -> str:
-        append_audit(
-            actor=self.by, action="case.view_id_number", obj=self.person, data={"case": self.person.case.number}
-        )
+        self.audit(self.person, {"case": self.person.case.number})
         return self.person.id_number
 
 
 class TakeMeasure(Action):
     """采取强制措施 on a person of the case. 拘留 and 提请批准逮捕 become approval requests; the others
     take effect at `started_at` (default now)."""
+
+    def audit_action(self) -> str:
+        return f"measure.{self.kind}"
 
     def __init__(self, *, case: Case, person: CasePerson, kind: str, by, reason: str = "", started_at=None):
         self.case = case
@@ -412,7 +407,7 @@ class TakeMeasure(Action):
                 created_by=self.by,
             )
             record(self.case, f"measure_{self.kind}", str(label), self.by, note=self.person.name)
-            append_audit(actor=self.by, action=f"measure.{self.kind}", obj=measure, data={"person": self.person.name})
+            self.audit(measure, {"person": self.person.name})
             signals.measure_changed.send(sender=Measure, measure=measure, change="started", by=self.by)
             return measure, None
         if Measure.objects.filter(person=self.person, kind=self.kind, status=Measure.Status.REQUESTED).exists():
@@ -435,13 +430,16 @@ class TakeMeasure(Action):
             measure=measure,
         )
         record(self.case, f"request_{self.kind}", _("申请%(label)s") % {"label": label}, self.by, note=self.person.name)
-        append_audit(actor=self.by, action="approval.request", obj=approval, data={"measure": self.kind})
+        self.audit(approval, {"measure": self.kind}, action="approval.request")
         signals.measure_changed.send(sender=Measure, measure=measure, change="requested", by=self.by)
         return measure, approval
 
 
 class EndMeasure(Action):
     """解除强制措施 (释放、变更、期满)."""
+
+    def audit_action(self) -> str:
+        return f"measure.end_{self.measure.kind}"
 
     def __init__(self, *, measure: Measure, by, note: str = ""):
         self.measure = measure
@@ -460,7 +458,7 @@ class EndMeasure(Action):
         self.measure.save(update_fields=["status", "ended_at"])
         label = _("解除%(label)s") % {"label": self.measure.get_kind_display()}
         record(self.measure.case, f"end_{self.measure.kind}", label, self.by, note=self.note)
-        append_audit(actor=self.by, action=f"measure.end_{self.measure.kind}", obj=self.measure)
+        self.audit(self.measure)
         signals.measure_changed.send(sender=Measure, measure=self.measure, change="ended", by=self.by)
         return self.measure
 
@@ -468,6 +466,8 @@ class EndMeasure(Action):
 class UploadDocument(Action):
     """上传案件材料: a PDF or image, checked by its content (a renamed executable is refused), at most
     20 MB, stored outside the web root."""
+
+    audit_action = "case.upload"
 
     def __init__(self, *, case: Case, upload, title: str, kind: str, by):
         self.case = case
@@ -498,14 +498,14 @@ class UploadDocument(Action):
         document.file.save(self.upload.name, self.upload, save=False)
         document.save()
         record(self.case, "upload", _("上传材料"), self.by, note=title)
-        append_audit(
-            actor=self.by, action="case.upload", obj=document, data={"case": self.case.number, "type": detected}
-        )
+        self.audit(document, {"case": self.case.number, "type": detected})
         return document
 
 
 class SetHelpers(Action):
     """指定协办民警: the officers who help the 主办侦查员; they see and work the case wherever they serve."""
+
+    audit_action = "case.helpers"
 
     def __init__(self, *, case: Case, officers: list[Officer], by):
         self.case = case
@@ -524,10 +524,5 @@ class SetHelpers(Action):
         self.case.helpers.set(self.officers)
         names = "、".join(str(o) for o in self.officers) or _("无")
         record(self.case, "helpers", _("指定协办民警"), self.by, note=names)
-        append_audit(
-            actor=self.by,
-            action="case.helpers",
-            obj=self.case,
-            data={"helpers": [o.audit_label for o in self.officers]},
-        )
+        self.audit(self.case, {"helpers": [o.audit_label for o in self.officers]})
         return self.case
