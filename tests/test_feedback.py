@@ -466,3 +466,26 @@ def test_a_finished_application_opens_a_survey(city, citizen, django_capture_on_
     rows = {r.key: (r.label, r.value) for r in report.run(query, city.leader).rows}
     assert rows == {str(item.pk): (item.name, 100.0)}
     assert rollups.verify() == []
+
+
+def test_a_refused_application_opens_one_survey_and_one_audit_entry(city, citizen, django_capture_on_commit_callbacks):
+    """不予受理 closes the matter as 办结 does: the applicant is asked too, once, and the trail keeps the
+    step's own entry only."""
+    from anmin.services.actions import ProcessApplication
+    from anmin.services.models import ServiceItem
+    from tests.test_services import load_catalogue, submit
+
+    load_catalogue()
+    item = ServiceItem.objects.get(code="ZA-WFZ-ZM")
+    ServiceItem.objects.filter(pk=item.pk).update(department=city.station_a1)
+    item.refresh_from_db()
+    app = submit(citizen, item)
+    sms.LogBackend.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        ProcessApplication(by=city.station_officer, application=app, step="reject", reason="不属于受理范围").execute()
+    s = Survey.objects.get()
+    assert (s.matter, s.organization, s.officer) == (app, city.station_a1, city.station_officer)
+    assert s.closed_at == s.opened_at and s.sms_sent_at is not None  # refused now: no completed_at
+    assert len([text for to, text in sms.LogBackend.outbox if to == citizen.phone and "/s/" in text]) == 1
+    assert AuditEntry.objects.filter(action="services.reject", object_id=str(app.pk)).count() == 1
+    assert not AuditEntry.objects.filter(action="feedback.open").exists()
