@@ -1,11 +1,14 @@
 """The JSON API root (/api/v1): token auth, and errors that always name the field, never a 500."""
 
+import functools
 import logging
 
 from django.http import Http404
+from django.utils.translation import gettext
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
+from pydantic import BaseModel
 
 from anmin.core.errors import ActionError
 from anmin.core.schema import ErrorOut
@@ -62,6 +65,45 @@ api = AnminAPI(
     openapi_url="/openapi.json",
     docs_url="/docs",
 )
+
+
+def _nul_in(value, path: str) -> str | None:
+    """The path of the first text in `value` (a validated argument) that holds a NUL byte."""
+    if isinstance(value, str):
+        return path if "\x00" in value else None
+    if isinstance(value, BaseModel):
+        items = [(name, getattr(value, name)) for name in type(value).model_fields]
+    elif isinstance(value, dict):
+        # Keys too: `results` maps booking ids sent as text to outcomes.
+        items = [(key, key) for key in value] + list(value.items())
+    elif isinstance(value, list | tuple):
+        items = list(enumerate(value))
+    else:
+        return None
+    for key, item in items:
+        found = _nul_in(item, f"{path}.{key}" if path else str(key))
+        if found is not None:
+            return found
+    return None
+
+
+def refuse_nul(view):
+    """No text anywhere in the API's input may hold NUL: PostgreSQL can neither store nor compare it,
+    so a search for "a\x00b" was a 500 there (and a different answer on SQLite)."""
+
+    @functools.wraps(view)
+    def checked(request, *args, **kwargs):
+        for name, value in kwargs.items():
+            # A schema's fields are named as the client sent them, without the argument's name.
+            field = _nul_in(value, "" if isinstance(value, BaseModel) else name)
+            if field is not None:
+                raise ActionError(gettext("不能包含空字符（NUL）"), field=field, code="nul")
+        return view(request, *args, **kwargs)
+
+    return checked
+
+
+api.add_decorator(refuse_nul)
 
 
 def error_body(items: list[dict]) -> dict:

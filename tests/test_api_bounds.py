@@ -208,3 +208,22 @@ def test_no_two_api_schemas_share_a_name():
         if cls.__module__.startswith("anmin.") and cls.__module__.endswith((".api", ".schema")):
             owners.setdefault(cls.__name__, set()).add(cls.__module__)
     assert {name: mods for name, mods in owners.items() if len(mods) > 1} == {}
+
+
+@pytest.mark.parametrize(
+    ("method", "url", "data", "field"),
+    [
+        ("get", "/api/v1/library/manage", {"tag": "盗\x00窃"}, "tag"),
+        ("get", "/api/v1/library", {"q": "\x00"}, "q"),
+        ("get", "/api/v1/property", {"q": "a\x00"}, "q"),
+        ("get", "/api/v1/reports/accidents", {"status": "pending\x00"}, "status"),
+        ("post", "/api/v1/cases", {"kind": "criminal", "title": "x", "category": "01\x00"}, "category"),
+        ("post", "/api/v1/feedback/answer", {"token": "\x00", "rating": "satisfied"}, "token"),
+    ],
+)
+def test_it_refuses_nul_in_any_text_naming_the_field(city, method, url, data, field):
+    """PostgreSQL cannot compare text holding NUL: a search for it was a 500 there."""
+    api = city.api(city.leader)
+    response = api.get(url, data) if method == "get" else send(api, method, url, data)
+    assert_names(response, field)
+    assert response.json()["detail"][0]["code"] == "nul"
