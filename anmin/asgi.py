@@ -35,7 +35,7 @@ static_app = ASGIStaticFilesHandler(django_asgi_app)
 django_http_app = ThreadPoolDjango(
     WSGIHandler(),
     threads=settings.SERVE_THREADS,
-    heavy_threads=settings.HEAVY_THREADS,
+    heavy_processes=settings.HEAVY_WORKERS,
     heavy_per_client=settings.HEAVY_PER_USER,
 )
 

@@ -110,9 +110,10 @@ DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=envint(
 # Eight: enough that a few slow requests do not hold up the rest; with 16 the threads' contention
 # for the GIL cost more CPU per request (1.7 ms per status query against 1.2).
 SERVE_THREADS = envint("SERVE_THREADS", 8, minimum=1, maximum=256)
-# Views marked @heavy (PDF and Excel exports) run on a pool of their own, so that 110 intake never
-# queues behind them (anmin.core.lanes); one client may have HEAVY_PER_USER of them in flight.
-HEAVY_THREADS = envint("HEAVY_THREADS", 2, minimum=1, maximum=64)
+# Views marked @heavy (PDF and Excel exports) run in HEAVY_WORKERS processes of their own, so that
+# 110 intake never waits behind them (anmin.core.lanes); one client may have HEAVY_PER_USER of them
+# in flight.
+HEAVY_WORKERS = envint("HEAVY_WORKERS", 2, minimum=1, maximum=64)
 HEAVY_PER_USER = envint("HEAVY_PER_USER", 2, minimum=1, maximum=64)
 # The largest request body, uploads included (each upload field keeps its own smaller limit): the
 # server answers 413 from Content-Length, or as soon as the count passes it, before spooling more.

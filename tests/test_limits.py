@@ -311,3 +311,13 @@ def test_a_report_button_says_it_is_generating_until_the_file_arrives(city, asgi
     seen = page.evaluate("window.seen")
     assert ["正在生成…", "true"] in seen
     assert page.inner_text("#pack-weekly-pdf") == "PDF"
+
+
+def test_a_heavy_view_answers_from_a_worker_process():
+    """The real app runs @heavy views in worker processes (a PDF's pure-Python work there holds no
+    lock the request threads need); the answer comes back whole, here the sign-in redirect."""
+    from anmin.asgi import application
+
+    sent = call(application, scope("/stats/export.pdf"))
+    status, headers, _ = status_and_body(sent)
+    assert status == 302 and headers[b"location"].startswith(b"/login/")

@@ -30,7 +30,7 @@ import math
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from django.conf import settings
@@ -196,14 +196,18 @@ class ThreadPoolDjango:
         threads: int,
         *,
         heavy_threads: int = 0,
+        heavy_processes: int = 0,
         heavy_per_client: int = 2,
         is_heavy: Callable[[str, str], bool] = lanes.is_heavy,
     ):
         self.app = wsgi_app
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="http")
-        self.heavy_executor = (
-            ThreadPoolExecutor(max_workers=heavy_threads, thread_name_prefix="heavy") if heavy_threads else None
-        )
+        self.heavy_executor: Executor | None = None
+        self.heavy_in_processes = bool(heavy_processes)
+        if heavy_processes:
+            self.heavy_executor = lanes.heavy_process_pool(heavy_processes)
+        elif heavy_threads:
+            self.heavy_executor = ThreadPoolExecutor(max_workers=heavy_threads, thread_name_prefix="heavy")
         self.heavy_limit = lanes.PerClientLimit(heavy_per_client)
         self.is_heavy = is_heavy
 
@@ -254,7 +258,10 @@ class ThreadPoolDjango:
                 return
             executor = self.heavy_executor
         try:
-            await self._serve(scope, receive, send, limit, executor)
+            if client is not None and self.heavy_in_processes:
+                await self._serve_in_process(scope, receive, send, limit)
+            else:
+                await self._serve(scope, receive, send, limit, executor)
         finally:
             if client is not None:
                 self.heavy_limit.release(client)
@@ -269,7 +276,36 @@ class ThreadPoolDjango:
         headers, body = refusal(scope, "busy", _message(scope, BUSY))
         await answer(send, 429, [*headers, (b"retry-after", str(RETRY_AFTER_S).encode("latin-1"))], body)
 
-    async def _serve(self, scope, receive, send, limit: int, executor: ThreadPoolExecutor) -> None:
+    async def _serve_in_process(self, scope, receive, send, limit: int) -> None:
+        """A heavy request in a worker process: the body goes as bytes, the whole answer comes back."""
+        try:
+            body = await read_body(receive, limit)
+        except Disconnected:
+            return
+        except TooLarge:
+            await self._too_large(scope, send)
+            return
+        with body:
+            data = body.read()
+        environ = build_environ(scope, None)
+        del environ["wsgi.input"], environ["wsgi.errors"]  # streams do not cross processes
+        loop = asyncio.get_running_loop()
+        database = settings.DATABASES["default"]["NAME"]
+        status, headers, content = await loop.run_in_executor(
+            self.heavy_executor, lanes.run_heavy, environ, data, str(database)
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": int(status.split(" ", 1)[0]),
+                "headers": [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers],
+            }
+        )
+        for start in range(0, max(len(content), 1), BUFFER_BYTES):
+            more = start + BUFFER_BYTES < len(content)
+            await send({"type": "http.response.body", "body": content[start : start + BUFFER_BYTES], "more_body": more})
+
+    async def _serve(self, scope, receive, send, limit: int, executor: Executor) -> None:
         try:
             body = await read_body(receive, limit)
         except Disconnected:

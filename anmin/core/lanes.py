@@ -4,8 +4,16 @@ With one pool of request threads, 24 concurrent report-pack PDFs took all 8 thre
 dispatcher's `POST /api/v1/incidents` went from 0.05 s to 23.7 s. Views that build a PDF or a
 workbook are marked `@heavy`; the HTTP bridge (anmin.core.http) resolves each request's path in
 the event loop, before any thread is involved, and hands heavy requests to a pool of their own
-(`HEAVY_THREADS`, default 2). The ordinary pool then stays free for everything else, and a crowd
+(`HEAVY_WORKERS`, default 2). The ordinary pool then stays free for everything else, and a crowd
 of exports queues behind itself.
+
+The heavy lane is a pool of worker processes, not threads: a PDF is built by pure Python (layout,
+font subsetting), and on threads of the same process it held the GIL for most of each 5 ms
+switch interval, so intake waited on it however many threads it had (`anmin bench lanes`: intake
+p50 9.4 s with 8 exports on 2 threads). A worker process has an interpreter of its own and runs
+at a lower CPU priority (nice 10), so the operating system gives the request threads the CPU first.
+Each worker holds a loaded Django (about 150 MB) and its own database connection; it starts on the
+first heavy request.
 
 One user may have `HEAVY_PER_USER` heavy requests in flight (queued or running, default 2); beyond
 that the bridge answers 429 with Retry-After at once, so that one impatient officer clicking
@@ -15,7 +23,12 @@ its Authorization header (else its address). Two browsers of one officer count s
 is the price of deciding in the event loop, and still bounds every client.
 """
 
+import io
+import multiprocessing
+import os
+import sys
 from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -120,3 +133,61 @@ class PerClientLimit:
             self.in_flight[key] = count
         else:
             self.in_flight.pop(key, None)
+
+
+#: Nice value of the heavy lane's worker processes: below the server's request threads.
+HEAVY_NICE = 10
+_worker_app = None
+
+
+def heavy_process_pool(processes: int) -> ProcessPoolExecutor:
+    """Worker processes for heavy requests, started fresh (spawn: the server has threads running,
+    which a fork would copy in whatever state they are in)."""
+    context = multiprocessing.get_context("spawn")
+    settings_module = os.environ.get("DJANGO_SETTINGS_MODULE", "anmin.settings")
+    return ProcessPoolExecutor(
+        max_workers=processes, mp_context=context, initializer=_start_worker, initargs=(settings_module,)
+    )
+
+
+def _start_worker(settings_module: str) -> None:
+    global _worker_app
+    os.nice(HEAVY_NICE)
+    os.environ["DJANGO_SETTINGS_MODULE"] = settings_module
+    import django
+    from django.core.handlers.wsgi import WSGIHandler
+
+    django.setup()
+    _worker_app = WSGIHandler()
+
+
+def run_heavy(environ: dict, body: bytes, database: str) -> tuple[str, list[tuple[str, str]], bytes]:
+    """In a worker process: one request through Django's WSGI handler, its answer whole.
+
+    `database` is the server's database name at the time of the request: the test runner renames it
+    (test_…) after the workers may have started, and a worker must read what the server reads.
+    """
+    from django.conf import settings
+    from django.db import connections
+
+    connection = connections["default"]
+    if connection.settings_dict["NAME"] != database:
+        connection.close()
+        connection.settings_dict["NAME"] = settings.DATABASES["default"]["NAME"] = database
+    environ["wsgi.input"] = io.BytesIO(body)
+    environ["wsgi.errors"] = sys.stderr
+    started: list = []
+
+    def start_response(status, headers, exc_info=None):
+        if exc_info is not None and started:
+            raise exc_info[1].with_traceback(exc_info[2])
+        started[:] = [status, headers]
+
+    result = _worker_app(environ, start_response)
+    try:
+        content = b"".join(result)
+    finally:
+        close = getattr(result, "close", None)
+        if close is not None:
+            close()  # request_finished: the worker's database connection is tidied as in a thread
+    return started[0], list(started[1]), content

@@ -12,7 +12,6 @@ from django.views.decorators.http import require_http_methods, require_POST
 from anmin.citizens.auth import citizen_required
 from anmin.core.errors import ActionError
 from anmin.core.forms import valid
-from anmin.core.lanes import heavy
 from anmin.incidents.models import Category
 from anmin.reports.actions import (
     MIN_ACCIDENT_PHOTOS,
@@ -230,7 +229,6 @@ def accident_request_decision(request, pk):
 
 
 @citizen_required
-@heavy
 def accident_document(request, pk):
     accident = get_object_or_404(QuickAccident.objects.filter(citizen=request.citizen), pk=pk)
     return _pdf(accident)
@@ -499,7 +497,6 @@ def staff_accident_photo(request, pk, photo):
 
 
 @login_required
-@heavy
 def staff_accident_document(request, pk):
     return _pdf(get_object_or_404(QuickAccident.objects.visible_to(request.user), pk=pk))
 
