@@ -13,7 +13,6 @@ from anmin.citizens.models import Citizen, SmsCode, hash_code
 from anmin.core.actions import Action
 from anmin.core.errors import ActionError
 from anmin.core.idnumber import clean_id_number
-from anmin.core.models import append_audit
 from anmin.core.text import PERSON_NAME
 from anmin.core.validation import clean_text
 
@@ -38,6 +37,10 @@ class RateLimited(ActionError):
 class RequestCode(Action):
     """Send a six-digit sign-in code. Limits: one a minute and SMS_PER_PHONE_HOUR an hour per
     number; SMS_PER_IP_HOUR an hour per address (a script trying many numbers is stopped too)."""
+
+    not_audited = (
+        "nobody is signed in yet: the code's row keeps number, address and time, and the sign-in it leads to is audited"
+    )
 
     def __init__(self, *, phone: str, ip: str | None, now=None):
         self.raw_phone = phone
@@ -74,6 +77,8 @@ class SignIn(Action):
     """Check the code (the latest unexpired one for the number, at most MAX_ATTEMPTS tries, used
     once) and return the citizen, created on first sign-in."""
 
+    audit_action = "citizen.sign_in"
+
     def __init__(self, *, phone: str, code: str, now=None):
         self.raw_phone = phone
         self.code = (code or "").strip()
@@ -102,7 +107,7 @@ class SignIn(Action):
         citizen, created = Citizen.objects.get_or_create(phone=self.phone, defaults={"created_at": self.now})
         citizen.last_login_at = self.now
         citizen.save(update_fields=["last_login_at"])
-        append_audit(actor=citizen, action="citizen.sign_in", obj=citizen, data={"new": created})
+        self.audit(citizen, {"new": created}, actor=citizen)  # the actor exists only from here on
         return citizen
 
     def execute(self):
@@ -135,6 +140,8 @@ class VerifyRealName(Action):
     """实名认证: the citizen's name and 居民身份证号码 (check digit, birth date, division code; a
     15-digit number is upgraded). A number already verified by another account is refused."""
 
+    audit_action = "citizen.verify"
+
     def __init__(self, *, citizen: Citizen, name: str, id_number: str):
         self.citizen = citizen
         self.name = name
@@ -150,11 +157,14 @@ class VerifyRealName(Action):
         if taken.exclude(pk=self.citizen.pk).exists():
             raise ActionError(_("该身份证号码已由其他手机号完成实名认证"), field="id_number", code="taken")
 
+    def audit_actor(self) -> Citizen:
+        return self.citizen
+
     def run(self) -> Citizen:
         citizen = Citizen.objects.select_for_update().get(pk=self.citizen.pk)
         citizen.name = self.clean_name
         citizen.id_number = self.clean_number
         citizen.verified_at = timezone.now()
         citizen.save(update_fields=["name", "id_number", "verified_at"])
-        append_audit(actor=citizen, action="citizen.verify", obj=citizen, data={"name": citizen.name})
+        self.audit(citizen, {"name": citizen.name})
         return citizen
