@@ -30,7 +30,6 @@ from anmin.citizens.models import Citizen
 from anmin.core.actions import Action
 from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.idnumber import clean_id_number
-from anmin.core.models import append_audit
 from anmin.core.validation import clean_text
 from anmin.org.models import Organization
 
@@ -105,6 +104,8 @@ def _require_verified(citizen: Citizen) -> None:
 class CreateOffice(Action):
     """Open an office (户政窗口、车管所窗口、考场) for bookings under a unit the officer belongs to."""
 
+    audit_action = "bookings.office_create"
+
     def __init__(self, *, by, organization: Organization, name: str, address: str = ""):
         self.by, self.organization, self.name, self.address = by, organization, name, address
 
@@ -115,7 +116,7 @@ class CreateOffice(Action):
 
     def run(self) -> Office:
         office = Office.objects.create(organization=self.organization, name=self.clean_name, address=self.clean_address)
-        append_audit(actor=self.by, action="bookings.office_create", obj=office, data={"name": office.name})
+        self.audit(office, {"name": office.name})
         return office
 
 
@@ -123,6 +124,8 @@ class CreateSlots(Action):
     """Create the slots of an office for a range of days in one go: from `start` to `end` every
     `minutes`, each for `capacity` citizens; by default on working days only (法定节假日 and weekends
     off, make-up days on). Slots that already exist are left as they are."""
+
+    audit_action = "bookings.slots_create"
 
     def __init__(
         self,
@@ -183,12 +186,7 @@ class CreateSlots(Action):
                         new.append(Slot(office=self.office, date=day, start=begin, end=finish, capacity=self.cap))
             day += timedelta(days=1)
         Slot.objects.bulk_create(new)
-        append_audit(
-            actor=self.by,
-            action="bookings.slots_create",
-            obj=self.office,
-            data={"from": self.first, "to": self.last, "count": len(new), "capacity": self.cap},
-        )
+        self.audit(self.office, {"from": self.first, "to": self.last, "count": len(new), "capacity": self.cap})
         return new
 
 
@@ -197,6 +195,11 @@ class CreateSlots(Action):
 
 class BookSlot(Action):
     """A citizen books a counter slot: not one that has started, not twice, never beyond capacity."""
+
+    audit_action = "bookings.book"
+
+    def audit_actor(self):
+        return self.citizen
 
     def __init__(self, *, citizen: Citizen, slot: Slot, purpose: str = "", now: datetime | None = None):
         self.citizen, self.slot, self.purpose = citizen, slot, purpose
@@ -228,12 +231,7 @@ class BookSlot(Action):
                 )
         except IntegrityError:
             raise Conflict(_("您已预约该时段"), field="slot", code="duplicate") from None
-        append_audit(
-            actor=self.citizen,
-            action="bookings.book",
-            obj=appointment,
-            data={"slot": self.slot.pk, "code": appointment.code},
-        )
+        self.audit(appointment, {"slot": self.slot.pk, "code": appointment.code})
         slot = self.slot
         notify(
             self.citizen.phone,
@@ -255,6 +253,11 @@ class BookSlot(Action):
 class CancelAppointment(Action):
     """The citizen cancels their own appointment, up to the moment the slot starts; the seat is freed."""
 
+    audit_action = "bookings.cancel"
+
+    def audit_actor(self):
+        return self.citizen
+
     def __init__(self, *, citizen: Citizen, appointment: Appointment, now: datetime | None = None):
         self.citizen, self.appointment = citizen, appointment
         self.now = now or timezone.now()
@@ -275,12 +278,14 @@ class CancelAppointment(Action):
         appointment.closed_at = self.now
         appointment.save(update_fields=["status", "closed_at"])
         Slot.objects.filter(pk=appointment.slot_id).update(booked=F("booked") - 1)
-        append_audit(actor=self.citizen, action="bookings.cancel", obj=appointment, data={"slot": appointment.slot_id})
+        self.audit(appointment, {"slot": appointment.slot_id})
         return appointment
 
 
 class MarkAppointment(Action):
     """At the counter: the citizen came (已到场), or the slot started and they did not (爽约)."""
+
+    audit_action = "bookings.mark"
 
     def __init__(self, *, by, appointment: Appointment, status: str, now: datetime | None = None):
         self.by, self.appointment, self.status = by, appointment, status
@@ -303,7 +308,7 @@ class MarkAppointment(Action):
         appointment.closed_at = self.now
         appointment.marked_by = self.by
         appointment.save(update_fields=["status", "closed_at", "marked_by"])
-        append_audit(actor=self.by, action="bookings.mark", obj=appointment, data={"status": self.status})
+        self.audit(appointment, {"status": self.status})
         return appointment
 
 
@@ -313,6 +318,8 @@ class MarkAppointment(Action):
 class RegisterApplicant(Action):
     """车管所 受理: record a driving-licence applicant with the class applied for and the acceptance
     date that ranks their first exam booking. The citizen finds it by their real-name ID number."""
+
+    audit_action = "bookings.applicant_register"
 
     def __init__(self, *, by, organization: Organization, id_number: str, name: str, licence_class: str, accepted_on):
         self.by, self.organization = by, organization
@@ -338,15 +345,15 @@ class RegisterApplicant(Action):
             licence_class=self.licence_class,
             accepted_on=self.day,
         )
-        append_audit(
-            actor=self.by, action="bookings.applicant_register", obj=applicant, data={"class": self.licence_class}
-        )
+        self.audit(applicant, {"class": self.licence_class})
         return applicant
 
 
 class CreateExamSession(Action):
     """Open a 考试场次: subject, day and time at a venue, seats, and the booking window, which must
     close before the exam starts."""
+
+    audit_action = "bookings.session_create"
 
     def __init__(self, *, by, venue: Office, subject: str, date, start, seats, opens_at, closes_at, now=None):
         self.by, self.venue, self.subject = by, venue, subject
@@ -380,13 +387,18 @@ class CreateExamSession(Action):
             opens_at=self.opens_at,
             closes_at=self.closes_at,
         )
-        append_audit(actor=self.by, action="bookings.session_create", obj=session, data={"seats": self.seats})
+        self.audit(session, {"seats": self.seats})
         return session
 
 
 class RequestExamSeat(Action):
     """An applicant asks for a seat in a session while its booking window is open. One request per
     session, and one live request per subject at a time (the seat they already hold or wait for)."""
+
+    audit_action = "bookings.exam_request"
+
+    def audit_actor(self):
+        return self.citizen
 
     def __init__(self, *, citizen: Citizen, session: ExamSession, now: datetime | None = None):
         self.citizen, self.session = citizen, session
@@ -421,7 +433,7 @@ class RequestExamSeat(Action):
         booking = ExamBooking.objects.create(
             applicant=applicant, session=session, citizen=self.citizen, requested_at=self.now
         )
-        append_audit(actor=self.citizen, action="bookings.exam_request", obj=booking, data={"session": session.pk})
+        self.audit(booking, {"session": session.pk})
         return booking
 
 
@@ -429,6 +441,11 @@ class CancelExamBooking(Action):
     """The applicant withdraws: a request costs nothing; an allocated seat may be given back until
     the exam starts, counts as a cancellation for their next ranking, and goes to the first on the
     waiting list."""
+
+    audit_action = "bookings.exam_cancel"
+
+    def audit_actor(self):
+        return self.citizen
 
     def __init__(self, *, citizen: Citizen, booking: ExamBooking, now: datetime | None = None):
         self.citizen, self.booking = citizen, booking
@@ -454,12 +471,7 @@ class CancelExamBooking(Action):
             ExamApplicant.objects.filter(pk=booking.applicant_id).update(last_cancelled_on=timezone.localdate(self.now))
             ExamSession.objects.filter(pk=session.pk).update(allocated=F("allocated") - 1)
             promoted = self._promote(session)
-        append_audit(
-            actor=self.citizen,
-            action="bookings.exam_cancel",
-            obj=booking,
-            data={"held_seat": held, "promoted": promoted.pk if promoted else None},
-        )
+        self.audit(booking, {"held_seat": held, "promoted": promoted.pk if promoted else None})
         return booking
 
     def _promote(self, session: ExamSession) -> ExamBooking | None:
@@ -522,6 +534,8 @@ class AllocateSession(Action):
     rest on the waiting list, and tell every applicant by SMS. Run by staff from the session page or
     by `anmin bookings allocate` for every session whose window has closed."""
 
+    audit_action = "bookings.allocate"
+
     def __init__(self, *, session: ExamSession, by=None, now: datetime | None = None):
         self.session, self.by = session, by
         self.now = now or timezone.now()
@@ -549,18 +563,15 @@ class AllocateSession(Action):
         session.status = ExamSession.Status.ALLOCATED
         session.allocated_at = self.now
         session.save(update_fields=["allocated", "status", "allocated_at"])
-        append_audit(
-            actor=self.by,
-            action="bookings.allocate",
-            obj=session,
-            data={"requests": len(ordered), "allocated": allocated, "order": [b.pk for b in ordered]},
-        )
+        self.audit(session, {"requests": len(ordered), "allocated": allocated, "order": [b.pk for b in ordered]})
         return ordered
 
 
 class PublishResults(Action):
     """成绩公布: a result for every allocated seat — 合格, 不合格 or 缺考. A result dates the
     applicant's last exam, and 缺考 their last no-show, which rank their next booking."""
+
+    audit_action = "bookings.results"
 
     def __init__(self, *, session: ExamSession, results: dict, by, now: datetime | None = None):
         self.session, self.results, self.by = session, results, by
@@ -604,12 +615,7 @@ class PublishResults(Action):
                 )
         session.status = ExamSession.Status.PUBLISHED
         session.save(update_fields=["status"])
-        append_audit(
-            actor=self.by,
-            action="bookings.results",
-            obj=session,
-            data={"results": {b.pk: b.result for b in seats}},
-        )
+        self.audit(session, {"results": {b.pk: b.result for b in seats}})
         return session
 
 
