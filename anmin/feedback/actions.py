@@ -24,7 +24,6 @@ from django.utils.translation import gettext as _
 from anmin.citizens import sms
 from anmin.core.actions import Action
 from anmin.core.errors import ActionError, Conflict, Denied
-from anmin.core.models import append_audit
 from anmin.core.validation import clean_text
 from anmin.feedback.models import (
     Channel,
@@ -72,6 +71,11 @@ class OpenSurvey(Action):
     keeps one entry per action — and the survey row itself says when it opened and whether the SMS
     went out."""
 
+    audit_action = "feedback.open"
+
+    def audit_actor(self) -> None:
+        return None  # opened by the system when the matter closed, not by anyone in particular
+
     def __init__(
         self,
         *,
@@ -86,7 +90,7 @@ class OpenSurvey(Action):
         now: datetime | None = None,
         audit: bool = True,
     ):
-        self.audit = audit
+        self.own_entry = audit
         self.matter = matter
         self.kind = kind
         self.label = label
@@ -129,13 +133,8 @@ class OpenSurvey(Action):
             sms_sent_at=self.now if mobile else None,
         )
         survey.token = token
-        if self.audit:
-            append_audit(
-                actor=None,
-                action="feedback.open",
-                obj=survey,
-                data={"matter": survey.matter_label, "kind": self.kind, "sms": bool(mobile)},
-            )
+        if self.own_entry:
+            self.audit(survey, {"matter": survey.matter_label, "kind": self.kind, "sms": bool(mobile)})
         if mobile:
             text = _("【安民】您反映的%(kind)s（%(label)s）已办结。请对办理情况作出评价：%(url)s（30 天内有效）") % {
                 "kind": survey.get_kind_display(),
@@ -253,6 +252,7 @@ def clean_answer(rating, reasons, comment) -> tuple[str, list[str], str]:
 class _Answer(Action):
     """What the link and the phone 回访 share: one answer per survey, locked against a race."""
 
+    audit_action = "feedback.answer"
     channel = Channel.LINK
 
     def _record(self, survey_pk: int, when: datetime, actor, called_by=None) -> Survey:
@@ -264,14 +264,16 @@ class _Answer(Action):
         survey.channel = self.channel
         survey.called_by = called_by
         survey.save(update_fields=["rating", "reasons", "comment", "answered_at", "channel", "called_by"])
-        append_audit(
-            actor=actor,
-            action="feedback.answer",
-            obj=survey,
-            data={"rating": survey.rating, "reasons": survey.reasons, "channel": self.channel},
-        )
+        # The actor is the officer who phoned, or the link itself (the citizen never signs in).
+        self.audit(survey, {"rating": survey.rating, "reasons": survey.reasons, "channel": self.channel}, actor=actor)
         if survey.rating == Rating.DISSATISFIED:
-            open_follow_up(survey, actor)
+            follow_up = open_follow_up(survey)
+            self.audit(
+                follow_up,
+                {"survey": survey.pk, "assignee": follow_up.assignee_id, "due_at": follow_up.due_at.isoformat()},
+                action="feedback.follow_up.open",
+                actor=actor,
+            )
         return survey
 
 
@@ -355,9 +357,10 @@ def leader_of(organization: Organization):
     return None
 
 
-def open_follow_up(survey: Survey, actor) -> FollowUp:
+def open_follow_up(survey: Survey) -> FollowUp:
     """不满意 → a follow-up for the responsible unit's leader, due in FOLLOW_UP_WORKING_DAYS working
-    days (holidays and 调休 counted by the legal calendar)."""
+    days (holidays and 调休 counted by the legal calendar). Part of the answer; its audit entry is
+    the answering action's."""
     from anmin.supervision.calendar import add_working_days
 
     follow_up = FollowUp.objects.create(
@@ -366,12 +369,6 @@ def open_follow_up(survey: Survey, actor) -> FollowUp:
         assignee=leader_of(survey.organization),
         opened_at=survey.answered_at,
         due_at=add_working_days(survey.answered_at, FOLLOW_UP_WORKING_DAYS),
-    )
-    append_audit(
-        actor=actor,
-        action="feedback.follow_up.open",
-        obj=follow_up,
-        data={"survey": survey.pk, "assignee": follow_up.assignee_id, "due_at": follow_up.due_at.isoformat()},
     )
     return follow_up
 
@@ -388,6 +385,8 @@ def can_close(user, follow_up: FollowUp) -> bool:
 
 class CloseFollowUp(Action):
     """办结整改: the leader records what was found and done (and that the citizen was answered)."""
+
+    audit_action = "feedback.follow_up.close"
 
     def __init__(self, *, follow_up: FollowUp, by, note: str, now: datetime | None = None):
         self.follow_up = follow_up
@@ -410,10 +409,5 @@ class CloseFollowUp(Action):
         follow_up.closed_by = self.by
         follow_up.note = self.clean_note
         follow_up.save(update_fields=["closed_at", "closed_by", "note"])
-        append_audit(
-            actor=self.by,
-            action="feedback.follow_up.close",
-            obj=follow_up,
-            data={"overdue": follow_up.is_overdue()},
-        )
+        self.audit(follow_up, {"overdue": follow_up.is_overdue()})
         return follow_up
