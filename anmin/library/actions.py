@@ -7,7 +7,6 @@ from django.utils.translation import gettext_lazy
 from anmin.cases.models import Case
 from anmin.core.actions import Action
 from anmin.core.errors import ActionError, Conflict, Denied
-from anmin.core.models import append_audit
 from anmin.core.validation import clean_text
 from anmin.incidents.models import Category
 from anmin.library.anonymise import anonymise, find_personal_data
@@ -79,6 +78,9 @@ class SaveDraft(Action):
     trail cannot be edited, and a draft's text may still identify someone.
     """
 
+    def audit_action(self) -> str:
+        return "library.create" if self.case is None else "library.edit"
+
     def __init__(
         self,
         *,
@@ -140,12 +142,7 @@ class SaveDraft(Action):
         if created or {t.pk for t in tags} != set(case.tags.values_list("pk", flat=True)):
             changed.append("tags")
             case.tags.set(tags)  # m2m_changed brings search_text up to date with the tags
-        append_audit(
-            actor=self.by,
-            action="library.create" if created else "library.edit",
-            obj=case,
-            data={"changed": changed, "anonymised": self.anonymise},
-        )
+        self.audit(case, {"changed": changed, "anonymised": self.anonymise})
         return case
 
 
@@ -156,6 +153,8 @@ class PublishCase(Action):
     no field may still contain an ID number, a mobile number or a plate: the refusal names the
     field and shows what was found, masked, so the author can remove it or apply `anonymise()`.
     """
+
+    audit_action = "library.publish"
 
     def __init__(self, *, case: TypicalCase, by):
         self.case = case
@@ -193,18 +192,15 @@ class PublishCase(Action):
         self.case.published_at = timezone.now()
         self.case.published_by = self.by
         self.case.save(update_fields=["status", "published_at", "published_by", "updated_at"])
-        append_audit(
-            actor=self.by,
-            action="library.publish",
-            obj=self.case,
-            data={"title": self.case.title, "from": previous},
-        )
+        self.audit(self.case, {"title": self.case.title, "from": previous})
         return self.case
 
 
 class WithdrawCase(Action):
     """撤回: take a published case out of the library — the law changed, or the guidance proved
     wrong. It disappears from search at once; editors can rework and publish it again."""
+
+    audit_action = "library.withdraw"
 
     def __init__(self, *, case: TypicalCase, by, reason: str = ""):
         self.case = case
@@ -227,11 +223,6 @@ class WithdrawCase(Action):
     def run(self) -> TypicalCase:
         self.case.status = TypicalCase.Status.WITHDRAWN
         self.case.save(update_fields=["status", "updated_at"])
-        append_audit(
-            actor=self.by,
-            action="library.withdraw",
-            obj=self.case,
-            # The trail cannot be edited afterwards: a reason that names someone is anonymised first.
-            data={"title": self.case.title, "reason": anonymise(self.reason)},
-        )
+        # The trail cannot be edited afterwards: a reason that names someone is anonymised first.
+        self.audit(self.case, {"title": self.case.title, "reason": anonymise(self.reason)})
         return self.case

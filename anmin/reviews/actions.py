@@ -9,7 +9,6 @@ from anmin.cases.actions import can_handle, record
 from anmin.cases.models import Case
 from anmin.core.actions import Action
 from anmin.core.errors import ActionError, Denied
-from anmin.core.models import append_audit
 from anmin.org.models import Officer, Role
 from anmin.reviews.models import CaseReview, Deliberation, Rectification, ReviewFinding, Rubric
 
@@ -25,6 +24,8 @@ class ReviewCase(Action):
     """案件评查: a legal supervisor scores a case against a rubric. Each finding costs at most its
     item's maximum; the score is the full score less the deductions. Every finding with a deduction
     becomes a rectification task for the case's lead investigator, due in RECTIFICATION_DAYS."""
+
+    audit_action = "case.review"
 
     def __init__(self, *, case: Case, rubric: Rubric, findings: list[dict], summary: str, by):
         self.case = case
@@ -85,12 +86,14 @@ class ReviewCase(Action):
             if deduction:
                 Rectification.objects.create(finding=finding, assignee=self.case.lead_investigator, due_date=due)
         record(self.case, "review", _("案件评查"), self.by, note=_("得分 %(score)s") % {"score": score})
-        append_audit(actor=self.by, action="case.review", obj=review, data={"case": self.case.number, "score": score})
+        self.audit(review, {"case": self.case.number, "score": score})
         return review
 
 
 class CompleteRectification(Action):
     """整改完成: the assignee (or a case handler) reports what was fixed."""
+
+    audit_action = "review.rectified"
 
     def __init__(self, *, task: Rectification, note: str, by):
         self.task = task
@@ -110,13 +113,15 @@ class CompleteRectification(Action):
         self.task.done_at = timezone.now()
         self.task.done_note = self.note.strip()
         self.task.save(update_fields=["done_at", "done_note"])
-        append_audit(actor=self.by, action="review.rectified", obj=self.task)
+        self.audit(self.task)
         return self.task
 
 
 class RecordDeliberation(Action):
     """集体议案: record a collective deliberation on a case — who attended, the question, the
     decision, and any dissenting opinion (which must be kept, not smoothed away)."""
+
+    audit_action = "case.deliberation"
 
     def __init__(
         self,
@@ -169,10 +174,5 @@ class RecordDeliberation(Action):
         )
         deliberation.attendees.set(self.attendees)
         record(self.case, "deliberation", _("集体议案"), self.by, note=self.decision.strip()[:200], at=self.held_at)
-        append_audit(
-            actor=self.by,
-            action="case.deliberation",
-            obj=deliberation,
-            data={"case": self.case.number, "attendees": [a.audit_label for a in self.attendees]},
-        )
+        self.audit(deliberation, {"case": self.case.number, "attendees": [a.audit_label for a in self.attendees]})
         return deliberation
