@@ -10,7 +10,6 @@ from anmin.cases.actions import MAX_REASON, can_handle, record
 from anmin.cases.models import ApprovalRequest, Case
 from anmin.core.actions import Action
 from anmin.core.errors import ActionError, Conflict, Denied
-from anmin.core.models import append_audit
 from anmin.core.validation import clean_text
 from anmin.incidents.models import Incident
 from anmin.org.models import Role
@@ -45,6 +44,8 @@ class ExtendClock(Action):
     the requester approves it there, and only then does `due_at` move (`decide_extension`). Where
     the law names another approver (上一级人民检察院 for 第一百五十六条), the leader's approval
     records that that decision was obtained."""
+
+    audit_action = "clock.request_extension"
 
     def __init__(self, *, clock: Clock, code: str, reason: str, by):
         self.clock = clock
@@ -95,12 +96,7 @@ class ExtendClock(Action):
         )
         request.save(update_fields=["approval"])
         record(clock.case, "request_extend", _("申请延长期限"), self.by, note=f"{clock.rule.name}：{extension.name}")
-        append_audit(
-            actor=self.by,
-            action="clock.request_extension",
-            obj=request,
-            data={"case": clock.case.number, "rule": spec.code, "extension": self.code},
-        )
+        self.audit(request, {"case": clock.case.number, "rule": spec.code, "extension": self.code})
         return request
 
 
@@ -108,49 +104,68 @@ def decide_extension(request: ClockExtension, *, approved: bool, by, at: datetim
     """Apply (or record the refusal of) an extension whose approval DecideApproval just decided.
 
     Runs inside DecideApproval's transaction (signal `approval_decided`): an ActionError here
-    refuses the approval and writes nothing. The new deadline is counted afresh from the start with
-    every extension approved so far; the colour never gets worse here (the scan does that, and tells
-    people), but an overdue clock whose new deadline is ahead turns back to green or yellow."""
-    clock = Clock.objects.select_for_update().select_related("rule", "case").get(pk=request.clock_id)
-    spec = rule_spec(clock.rule.code)
-    name = spec.extensions[request.code].name if spec and request.code in spec.extensions else request.code
-    note = f"{clock.rule.name}：{name}"
-    if not approved:
-        record(clock.case, "reject_extend", _("不批准延长期限"), by, note=note)
+    refuses the approval and writes nothing."""
+    return DecideExtension(request=request, approved=approved, by=by, at=at).execute()
+
+
+class DecideExtension(Action):
+    """延长办案期限的审批结果: the deadline moves only here, once a leader approved the request.
+
+    The new deadline is counted afresh from the start with every extension approved so far; the
+    colour never gets worse here (the scan does that, and tells people), but an overdue clock whose
+    new deadline is ahead turns back to green or yellow. Nothing to check: DecideApproval, which
+    sends it, checked the approver."""
+
+    audit_action = "clock.extend"
+
+    def __init__(self, *, request: ClockExtension, approved: bool, by, at: datetime):
+        self.request = request
+        self.approved = approved
+        self.by = by
+        self.at = at
+
+    def run(self) -> Clock:
+        clock = Clock.objects.select_for_update().select_related("rule", "case").get(pk=self.request.clock_id)
+        spec = rule_spec(clock.rule.code)
+        name = (
+            spec.extensions[self.request.code].name
+            if spec and self.request.code in spec.extensions
+            else self.request.code
+        )
+        note = f"{clock.rule.name}：{name}"
+        if not self.approved:
+            record(clock.case, "reject_extend", _("不批准延长期限"), self.by, note=note)
+            return clock
+        if not clock.is_running or self.request.code in clock.extensions or spec is None:
+            raise ActionError(_("该时限已停止或已延长，延长申请不能再批准"), field="approve", code="stale")
+        codes = [*clock.extensions, self.request.code]
+        try:
+            due = deadline(spec.code, clock.started_at, extensions=codes)
+        except ActionError as exc:
+            raise ActionError(exc.message, field="approve", code=exc.code) from exc
+        lead = warn_lead(spec, clock.started_at, due)
+        computed = clock_state(due, self.at, warn_before=lead)
+        before = clock.due_at
+        provisional = is_provisional(spec.code, clock.started_at, due, extensions=codes)
+        changes = {"due_at": due, "warn_at": due - lead, "extensions": codes, "provisional": provisional}
+        if SEVERITY[computed] < SEVERITY[clock.state]:
+            changes.update(state=computed, state_changed_at=self.at)
+        Clock.objects.filter(pk=clock.pk).update(**changes)
+        self.request.due_before, self.request.due_after = before, due
+        self.request.save(update_fields=["due_before", "due_after"])
+        record(
+            clock.case,
+            "extend",
+            _("批准延长期限"),
+            self.by,
+            note=_("%(what)s，期满时间改为 %(due)s")
+            % {"what": note, "due": f"{timezone.localtime(due):%Y-%m-%d %H:%M}"},
+        )
+        data = {"case": clock.case.number, "extension": self.request.code, "before": before, "after": due}
+        self.audit(clock, data)
+        publish_case_clocks(clock.case)
+        clock.refresh_from_db()
         return clock
-    if not clock.is_running or request.code in clock.extensions or spec is None:
-        raise ActionError(_("该时限已停止或已延长，延长申请不能再批准"), field="approve", code="stale")
-    codes = [*clock.extensions, request.code]
-    try:
-        due = deadline(spec.code, clock.started_at, extensions=codes)
-    except ActionError as exc:
-        raise ActionError(exc.message, field="approve", code=exc.code) from exc
-    lead = warn_lead(spec, clock.started_at, due)
-    computed = clock_state(due, at, warn_before=lead)
-    before = clock.due_at
-    provisional = is_provisional(spec.code, clock.started_at, due, extensions=codes)
-    changes = {"due_at": due, "warn_at": due - lead, "extensions": codes, "provisional": provisional}
-    if SEVERITY[computed] < SEVERITY[clock.state]:
-        changes.update(state=computed, state_changed_at=at)
-    Clock.objects.filter(pk=clock.pk).update(**changes)
-    request.due_before, request.due_after = before, due
-    request.save(update_fields=["due_before", "due_after"])
-    record(
-        clock.case,
-        "extend",
-        _("批准延长期限"),
-        by,
-        note=_("%(what)s，期满时间改为 %(due)s") % {"what": note, "due": f"{timezone.localtime(due):%Y-%m-%d %H:%M}"},
-    )
-    append_audit(
-        actor=by,
-        action="clock.extend",
-        obj=clock,
-        data={"case": clock.case.number, "extension": request.code, "before": before, "after": due},
-    )
-    publish_case_clocks(clock.case)
-    clock.refresh_from_db()
-    return clock
 
 
 class CompleteClock(Action):
@@ -158,6 +173,8 @@ class CompleteClock(Action):
     (刑事诉讼法 第八十五条第二款), 拘留后讯问 (第八十六条), 传唤结束 (第一百一十九条), 侦查终结 — which
     the case system has no action for. Limits met by case actions (立案、开始调查、处罚决定) or by
     lifting a measure are not completed by hand: that would let a clock be stopped without the act."""
+
+    audit_action = "clock.complete"
 
     def __init__(self, *, clock: Clock, by, at: datetime | None = None, note: str = ""):
         self.clock = clock
@@ -185,12 +202,7 @@ class CompleteClock(Action):
         stop_clocks(Clock.objects.filter(pk=clock.pk), at=at, reason=StopReason.DONE, by=self.by)
         label = Event(clock.rule.end_event).label
         record(clock.case, "complete_clock", str(label), self.by, note=note or clock.rule.name, at=at)
-        append_audit(
-            actor=self.by,
-            action="clock.complete",
-            obj=clock,
-            data={"case": clock.case.number, "rule": clock.rule.code, "at": at, "late": at > clock.due_at},
-        )
+        self.audit(clock, {"case": clock.case.number, "rule": clock.rule.code, "at": at, "late": at > clock.due_at})
         publish_case_clocks(clock.case)
         clock.refresh_from_db()
         return clock
@@ -200,6 +212,8 @@ class DismissInspection(Action):
     """排除巡查项: the supervisor checked a row of the 受案立案审查巡查 list (an incident with no case,
     or an idle case) and sets it aside with a reason, e.g. "纠纷已当场调解，不属于治安案件". The
     reason is required: an unexplained dismissal is what the inspection exists to prevent."""
+
+    audit_action = "inspection.dismiss"
 
     def __init__(self, *, by, reason: str, incident: Incident | None = None, case: Case | None = None):
         self.by = by
@@ -238,13 +252,16 @@ class DismissInspection(Action):
                 by=self.by,
             )
             target = {"case": self.case.number, "status": self.case.status}
-        append_audit(actor=self.by, action="inspection.dismiss", obj=dismissal, data={**target, "reason": reason})
+        self.audit(dismissal, {**target, "reason": reason})
         return dismissal
 
 
 class ReadNotices(Action):
-    """标记提醒已读: one of the officer's own reminders, or all of them. Not audited: reading a
-    reminder changes nothing a case or a court would ask about, and the reminder keeps its time."""
+    """标记提醒已读: one of the officer's own reminders, or all of them."""
+
+    not_audited = (
+        "reading a reminder changes nothing a case or a court would ask about, and the reminder keeps its time"
+    )
 
     def __init__(self, *, by, notice: ClockNotice | None = None):
         self.by = by

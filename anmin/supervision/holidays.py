@@ -23,8 +23,8 @@ from datetime import date
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from anmin.core.actions import Action
 from anmin.core.errors import ActionError
-from anmin.core.models import append_audit
 from anmin.core.validation import clean_text
 from anmin.supervision.calendar import calendar_cache
 from anmin.supervision.deadlines import deadline, is_provisional
@@ -122,31 +122,46 @@ def _row(record: object) -> DayRow:
     return DayRow(date=day, kind=kind, name=name)
 
 
-@transaction.atomic
 def load(rows: list[DayRow], *, source: str = "", by=None) -> dict:
     """Replace the arrangement of every year in `rows` with `rows`; count the provisional running
     clocks again. Returns {"years": [...], "days": n, "clocks": n recounted}."""
-    years = sorted({row.date.year for row in rows})
-    for year in years:
-        CalendarDay.objects.filter(date__year=year).delete()
-    CalendarDay.objects.bulk_create(
-        CalendarDay(date=row.date, kind=row.kind, name=row.name, source=source[:200]) for row in rows
-    )
-    # bulk_create sends no post_save, which is what clears the calendar cache elsewhere: clear it
-    # here, so the recount below reads the new rows, and again on commit, so no request that read
-    # the old rows meanwhile keeps them.
-    calendar_cache.clear()
-    transaction.on_commit(calendar_cache.clear)
-    recounted = 0
-    running = Clock.objects.filter(provisional=True, state__in=RUNNING_STATES, rule__active=True)
-    for clock in running.select_for_update(of=("self",)).select_related("rule"):
-        due = deadline(clock.rule.code, clock.started_at, extensions=clock.extensions)
-        provisional = is_provisional(clock.rule.code, clock.started_at, due, extensions=clock.extensions)
-        clock.warn_at = due - (clock.due_at - clock.warn_at)
-        clock.due_at, clock.provisional = due, provisional
-        clock.save(update_fields=["due_at", "warn_at", "provisional"])
-        recounted += 1
-    result = {"years": years, "days": len(rows), "clocks": recounted}
-    first = CalendarDay.objects.filter(date=rows[0].date).first()
-    append_audit(actor=by, action="supervision.calendar_load", obj=first, data=result)
-    return result
+    return LoadCalendar(rows=rows, source=source, by=by).execute()
+
+
+class LoadCalendar(Action):
+    """导入节假日安排: the legal unit loads the State Council's notice for one or more years. The
+    admin page checks who may (add and delete calendar days); `anmin calendar load` is the server's
+    operator, recorded as the system."""
+
+    audit_action = "supervision.calendar_load"
+
+    def __init__(self, *, rows: list[DayRow], source: str = "", by=None):
+        self.rows = rows
+        self.source = source
+        self.by = by
+
+    def run(self) -> dict:
+        years = sorted({row.date.year for row in self.rows})
+        for year in years:
+            CalendarDay.objects.filter(date__year=year).delete()
+        CalendarDay.objects.bulk_create(
+            CalendarDay(date=row.date, kind=row.kind, name=row.name, source=self.source[:200]) for row in self.rows
+        )
+        # bulk_create sends no post_save, which is what clears the calendar cache elsewhere: clear it
+        # here, so the recount below reads the new rows, and again on commit, so no request that read
+        # the old rows meanwhile keeps them.
+        calendar_cache.clear()
+        transaction.on_commit(calendar_cache.clear)
+        recounted = 0
+        running = Clock.objects.filter(provisional=True, state__in=RUNNING_STATES, rule__active=True)
+        for clock in running.select_for_update(of=("self",)).select_related("rule"):
+            due = deadline(clock.rule.code, clock.started_at, extensions=clock.extensions)
+            provisional = is_provisional(clock.rule.code, clock.started_at, due, extensions=clock.extensions)
+            clock.warn_at = due - (clock.due_at - clock.warn_at)
+            clock.due_at, clock.provisional = due, provisional
+            clock.save(update_fields=["due_at", "warn_at", "provisional"])
+            recounted += 1
+        result = {"years": years, "days": len(self.rows), "clocks": recounted}
+        first = CalendarDay.objects.filter(date=self.rows[0].date).first()
+        self.audit(first, result)
+        return result
