@@ -21,7 +21,6 @@ from anmin.cases.models import Case
 from anmin.core.actions import Action
 from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.idnumber import clean_id_number
-from anmin.core.models import append_audit
 from anmin.core.sequences import increment
 from anmin.core.uploads import check_upload
 from anmin.core.validation import clean_text
@@ -166,18 +165,14 @@ class StoresPhotos(Action):
             photo.file.save(checked.name, File(checked.upload), save=False)
             self.written.append(photo)
             photo.save()
-            append_audit(
-                actor=self.by,
-                action="property.photo",
-                obj=photo,
-                data={
-                    "label_code": item.label_code,
-                    "content_type": photo.content_type,
-                    "size": photo.size,
-                    "sha256": photo.sha256,
-                    "caption": caption,
-                },
-            )
+            data = {
+                "label_code": item.label_code,
+                "content_type": photo.content_type,
+                "size": photo.size,
+                "sha256": photo.sha256,
+                "caption": caption,
+            }
+            self.audit(photo, data, action="property.photo")
             stored.append(photo)
         return stored
 
@@ -208,6 +203,8 @@ class RegisterItem(StoresPhotos):
     give it its label code. The item starts as 已扣押待移交: the 24-hour clock for handing it to the
     property keeper runs from `seized_at` (《公安机关涉案财物管理若干规定》, 2015: the investigator
     hands what was taken to the 涉案财物管理人员 within 24 hours; see custody.py on the article)."""
+
+    audit_action = "property.register"
 
     def __init__(
         self,
@@ -294,11 +291,9 @@ class RegisterItem(StoresPhotos):
             actor=self.by,
             to_status=CustodyStatus.SEIZED,
         )
-        append_audit(
-            actor=self.by,
-            action="property.register",
-            obj=item,
-            data={
+        self.audit(
+            item,
+            {
                 "label_code": item.label_code,
                 "case": self.case.number,
                 "kind": item.kind,
@@ -318,6 +313,8 @@ class AddItemPhoto(StoresPhotos):
     is open in every custody state, also after the case is closed. Photos are only ever added (they
     are part of the record of the item in police hands), at most MAX_PHOTOS_PER_ITEM per item; one
     bad file among several refuses them all, and nothing is stored."""
+
+    audit_action = "property.photo"
 
     def __init__(
         self,
@@ -373,7 +370,7 @@ def _step_or_error(item: SeizedItem, action) -> Step:
     return step
 
 
-def _request_approval(item: SeizedItem, step: Step, by, reason, now: datetime) -> PropertyApproval:
+def _request_approval(asking: Action, item: SeizedItem, step: Step, reason, now: datetime) -> PropertyApproval:
     reason = clean_text(reason, "note", _("申请理由"), MAX_REASON, required=True)
     open_ = item.approvals.select_for_update().filter(action=step.action)
     for approval in open_.exclude(status=PropertyApproval.Status.REJECTED):
@@ -382,14 +379,9 @@ def _request_approval(item: SeizedItem, step: Step, by, reason, now: datetime) -
         if approval.is_usable:
             raise Conflict(_("“%(label)s”已经批准，可以直接办理") % {"label": step.label}, field="action")
     approval = PropertyApproval.objects.create(
-        item=item, action=step.action, reason=reason, requested_by=by, requested_at=now
+        item=item, action=step.action, reason=reason, requested_by=asking.by, requested_at=now
     )
-    append_audit(
-        actor=by,
-        action="property.approval.request",
-        obj=approval,
-        data={"item": item.label_code, "action": step.action},
-    )
+    asking.audit(approval, {"item": item.label_code, "action": step.action}, action="property.approval.request")
     return approval
 
 
@@ -409,6 +401,9 @@ class RecordCustody(Action):
     A step that needs a leader's approval (调用: art. 11, 经办案部门负责人批准; the disposals) is
     recorded only against an approval granted for it, which it uses up; without one, the step is not
     taken and an approval request is filed instead, with `note` as its reason (调用事由)."""
+
+    def audit_action(self) -> str:
+        return f"property.{self.action}"
 
     def __init__(
         self,
@@ -451,7 +446,7 @@ class RecordCustody(Action):
                 .first()
             )
             if approval is None:
-                return CustodyResult(item=item, approval=_request_approval(item, step, self.by, self.note, now))
+                return CustodyResult(item=item, approval=_request_approval(self, item, step, self.note, now))
         previous = item.status
         item.status = step.target
         item.status_since = now
@@ -478,11 +473,9 @@ class RecordCustody(Action):
         if approval is not None:
             approval.executed_at = now
             approval.save(update_fields=["executed_at"])
-        append_audit(
-            actor=self.by,
-            action=f"property.{step.action}",
-            obj=item,
-            data={
+        self.audit(
+            item,
+            {
                 "label_code": item.label_code,
                 "from": previous,
                 "to": item.status,
@@ -497,6 +490,8 @@ class RecordCustody(Action):
 class RequestPropertyApproval(Action):
     """Ask for a leader's approval of a custody step that needs one (调用出库, 发还, 没收, 销毁).
     RecordCustody files the same request by itself when a step is asked for without approval."""
+
+    audit_action = "property.approval.request"
 
     def __init__(self, *, item: SeizedItem, action: str, by, reason: str, at: datetime | None = None):
         self.item = item
@@ -516,13 +511,15 @@ class RequestPropertyApproval(Action):
             raise ActionError(
                 _("“%(label)s”无需审批，可以直接办理") % {"label": step.label}, field="action", code="no_approval"
             )
-        return _request_approval(item, step, self.by, self.reason, self.at or timezone.now())
+        return _request_approval(self, item, step, self.reason, self.at or timezone.now())
 
 
 class DecidePropertyApproval(Action):
     """审批: approve or reject a pending request for 调用出库 or a disposal. Nobody approves their own
     request, and the approver must hold an approving role over the item's case. Approval authorises
     the step once; the step itself is recorded when the item moves (RecordCustody)."""
+
+    audit_action = "property.approval.decide"
 
     def __init__(self, *, approval: PropertyApproval, approve: bool, by, note: str = "", at: datetime | None = None):
         self.approval = approval
@@ -555,10 +552,5 @@ class DecidePropertyApproval(Action):
         approval.decided_at = self.at or timezone.now()
         approval.decision_note = note
         approval.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-        append_audit(
-            actor=self.by,
-            action="property.approval.decide",
-            obj=approval,
-            data={"approved": self.approve, "item": item.label_code, "action": approval.action},
-        )
+        self.audit(approval, {"approved": self.approve, "item": item.label_code, "action": approval.action})
         return approval
