@@ -23,7 +23,6 @@ from anmin.citizens.models import Citizen
 from anmin.core.actions import Action
 from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.idnumber import clean_id_number
-from anmin.core.models import append_audit
 from anmin.core.sequences import increment
 from anmin.core.validation import clean_text
 from anmin.geo.models import GridCell
@@ -248,6 +247,11 @@ class ReportAccident(WritesFiles):
     least three scene photos, both parties and either the liability both agree on (B then confirms
     with the code sent to B's phone) or a request for the traffic police to decide online."""
 
+    audit_action = "reports.accident.report"
+
+    def audit_actor(self):
+        return self.citizen
+
     def __init__(self, *, citizen: Citizen, data: dict, photos: Sequence, now: datetime | None = None):
         self.citizen = citizen
         self.data = data
@@ -323,11 +327,9 @@ class ReportAccident(WritesFiles):
             photo.file.save(checked.name, checked.upload, save=False)
             self.written.append(photo.file)
             photo.save()
-        append_audit(
-            actor=self.citizen,
-            action="reports.accident.report",
-            obj=accident,
-            data={
+        self.audit(
+            accident,
+            {
                 "number": accident.number,
                 "mode": self.mode,
                 "liability": self.liability,
@@ -371,6 +373,11 @@ def _locked(accident: QuickAccident) -> QuickAccident:
 class ResendConfirmCode(Action):
     """A new confirmation code to party B (the last one expired or was lost); once a minute."""
 
+    audit_action = "reports.accident.resend_code"
+
+    def audit_actor(self):
+        return self.citizen
+
     def __init__(self, *, accident: QuickAccident, citizen: Citizen, now: datetime | None = None):
         self.accident = accident
         self.citizen = citizen
@@ -387,13 +394,18 @@ class ResendConfirmCode(Action):
         if accident.confirm_code_sent_at and self.now - accident.confirm_code_sent_at < CODE_RESEND:
             raise ActionError(_("确认码已发送，请 60 秒后再试"), field="code", code="rate_limited")
         _send_confirm_code(accident, self.now)
-        append_audit(actor=self.citizen, action="reports.accident.resend_code", obj=accident)
+        self.audit(accident)
         return accident
 
 
 class ConfirmAgreement(Action):
     """乙方确认: party B's code (sent to B's phone), entered on A's phone in front of A or by B. With
     it the agreement is complete and the 协议书 is generated."""
+
+    audit_action = "reports.accident.agree"
+
+    def audit_actor(self):
+        return self.citizen
 
     def __init__(self, *, accident: QuickAccident, code: str, citizen: Citizen, now: datetime | None = None):
         self.accident = accident
@@ -422,12 +434,7 @@ class ConfirmAgreement(Action):
         accident.status = QuickAccident.Status.AGREED
         accident.confirm_code_hash = ""
         accident = _finish(accident, agreement_pdf, "xieyishu", self)
-        append_audit(
-            actor=self.citizen,
-            action="reports.accident.agree",
-            obj=accident,
-            data={"liability": accident.liability, "document_sha256": accident.document_sha256},
-        )
+        self.audit(accident, {"liability": accident.liability, "document_sha256": accident.document_sha256})
         _notify_parties(accident, _("协议书"))
         return accident
 
@@ -475,6 +482,11 @@ def _notify_parties(accident: QuickAccident, what: str) -> None:
 class RequestDecision(Action):
     """Party B did not confirm, or the parties disagree: ask the traffic police to decide online."""
 
+    audit_action = "reports.accident.request_decision"
+
+    def audit_actor(self):
+        return self.citizen
+
     def __init__(self, *, accident: QuickAccident, citizen: Citizen):
         self.accident = accident
         self.citizen = citizen
@@ -493,13 +505,15 @@ class RequestDecision(Action):
         accident.confirm_code_hash = ""
         accident.save(update_fields=["mode", "status", "liability", "confirm_code_hash"])
         AccidentParty.objects.filter(accident=accident).update(confirmed_at=None)
-        append_audit(actor=self.citizen, action="reports.accident.request_decision", obj=accident)
+        self.audit(accident)
         return accident
 
 
 class DecideLiability(WritesFiles):
     """在线定责: a traffic officer of the responsible unit looks at the photos and the parties'
     account and decides liability under the simple procedure; the 认定书 is generated."""
+
+    audit_action = "reports.accident.decide"
 
     def __init__(self, *, accident: QuickAccident, by: Officer, liability: str, facts: str, now=None):
         self.accident = accident
@@ -527,12 +541,7 @@ class DecideLiability(WritesFiles):
         accident.decided_at = self.now
         accident.status = QuickAccident.Status.DECIDED
         accident = _finish(accident, decision_pdf, "rendingshu", self)
-        append_audit(
-            actor=self.by,
-            action="reports.accident.decide",
-            obj=accident,
-            data={"liability": self.liability, "document_sha256": accident.document_sha256},
-        )
+        self.audit(accident, {"liability": self.liability, "document_sha256": accident.document_sha256})
         _notify_parties(accident, _("认定书"))
         return accident
 
@@ -543,6 +552,11 @@ class DecideLiability(WritesFiles):
 class SubmitOnlineReport(Action):
     """网上报警/求助 (non-emergency): becomes an incident in the dispatch queue through ReceiveCall,
     linked to the citizen so they can follow its status and talk to the police about it."""
+
+    audit_action = "reports.online.submit"
+
+    def audit_actor(self):
+        return self.citizen
 
     def __init__(self, *, citizen: Citizen, data: dict):
         self.citizen = citizen
@@ -574,8 +588,9 @@ class SubmitOnlineReport(Action):
         # Checked and run inside this action's transaction: the incident and the link commit together.
         intake.check()
         incident, _created = intake.run()
+        intake.write_audit()  # its incident.receive entry, as execute() would have written it
         report = OnlineReport.objects.create(citizen=self.citizen, incident=incident)
-        append_audit(actor=self.citizen, action="reports.online.submit", obj=report, data={"incident": incident.number})
+        self.audit(report, {"incident": incident.number})
         return report
 
 
@@ -606,6 +621,11 @@ class SubmitTip(Action):
     send it to the right station); stores no citizen, address or session. Returns the tip and the
     tracking code, which exists nowhere else once the page showing it is closed."""
 
+    audit_action = "reports.tip.submit"
+
+    def audit_actor(self):
+        return _Anonymous()
+
     def __init__(self, *, data: dict):
         self.data = data
 
@@ -635,7 +655,7 @@ class SubmitTip(Action):
             place=self.place,
             organization=self.organization,
         )
-        append_audit(actor=_Anonymous(), action="reports.tip.submit", obj=tip, data={"kind": self.kind})
+        self.audit(tip, {"kind": self.kind})
         return tip, code
 
 
@@ -649,6 +669,8 @@ def tip_by_code(code: str) -> Tip | None:
 class CloseTip(Action):
     """办结 a tip: the thread stays readable for the tipster, who can add no more."""
 
+    audit_action = "reports.tip.close"
+
     def __init__(self, *, tip: Tip, by: Officer):
         self.tip = tip
         self.by = by
@@ -660,7 +682,7 @@ class CloseTip(Action):
     def run(self) -> Tip:
         Tip.objects.filter(pk=self.tip.pk).update(status=Tip.Status.CLOSED)
         self.tip.refresh_from_db()
-        append_audit(actor=self.by, action="reports.tip.close", obj=self.tip)
+        self.audit(self.tip)
         return self.tip
 
 
@@ -671,6 +693,11 @@ class ReportMissingPerson(WritesFiles):
     """走失人员: a family member reports someone missing, with a recent photo; the report goes to the
     station where the person was last seen. (No waiting period: the police take a missing child or
     a person with dementia at once.)"""
+
+    audit_action = "reports.missing.report"
+
+    def audit_actor(self):
+        return self.citizen
 
     def __init__(self, *, citizen: Citizen, data: dict, photo, now: datetime | None = None):
         self.citizen = citizen
@@ -721,17 +748,14 @@ class ReportMissingPerson(WritesFiles):
         report.photo.save(self.checked.name, self.checked.upload, save=False)
         self.written.append(report.photo)
         report.save()
-        append_audit(
-            actor=self.citizen,
-            action="reports.missing.report",
-            obj=report,
-            data={"number": report.number, "station": report.station.code, "photo": self.checked.sha256},
-        )
+        self.audit(report, {"number": report.number, "station": report.station.code, "photo": self.checked.sha256})
         return report
 
 
 class SetMissingStatus(Action):
     """已找到 / 已结束: the station records the outcome; the family is told by SMS."""
+
+    audit_action = "reports.missing.status"
 
     def __init__(self, *, report: MissingPersonReport, by: Officer, status: str):
         self.report = report
@@ -747,7 +771,7 @@ class SetMissingStatus(Action):
     def run(self) -> MissingPersonReport:
         MissingPersonReport.objects.filter(pk=self.report.pk).update(status=self.status)
         self.report.refresh_from_db()
-        append_audit(actor=self.by, action="reports.missing.status", obj=self.report, data={"status": self.status})
+        self.audit(self.report, {"status": self.status})
         sms.send(
             self.report.citizen.phone,
             _("【安民】您报告的走失人员 %(number)s 状态：%(status)s。")
@@ -777,6 +801,13 @@ def matter_number(matter) -> str:
 class PostMessage(Action):
     """A message on a matter's thread. `citizen` must own the matter; `tipster=True` is the holder of
     a tip's tracking code (the caller looked the tip up by it); an officer must see the matter."""
+
+    audit_action = "reports.message"
+
+    def audit_actor(self):
+        if self.officer is not None:
+            return self.officer
+        return _Anonymous() if self.tipster else self.citizen
 
     def __init__(self, *, matter, text: str, citizen: Citizen | None = None, officer=None, tipster: bool = False):
         self.matter = matter
@@ -810,8 +841,7 @@ class PostMessage(Action):
             text=self.clean,
             **{self.field: self.matter},
         )
-        actor = self.officer if staff else (_Anonymous() if self.tipster else self.citizen)
-        append_audit(actor=actor, action="reports.message", obj=message, data={"matter": self.field})
+        self.audit(message, {"matter": self.field})
         if staff and isinstance(self.matter, Tip) and self.matter.status == Tip.Status.NEW:
             Tip.objects.filter(pk=self.matter.pk).update(status=Tip.Status.REPLIED)
         if staff and not isinstance(self.matter, Tip):

@@ -24,7 +24,6 @@ from anmin.citizens import sms
 from anmin.citizens.models import Citizen
 from anmin.core.actions import Action
 from anmin.core.errors import ActionError, Conflict, Denied
-from anmin.core.models import append_audit
 from anmin.core.sequences import increment
 from anmin.core.uploads import check_upload
 from anmin.core.validation import clean_text
@@ -138,12 +137,8 @@ class StoresFiles(Action):
             row.file.save(c.name, File(c.upload), save=False)
             self.written.append(row)
             row.save()
-            append_audit(
-                actor=actor,
-                action="services.file",
-                obj=row,
-                data={"number": application.number, "material": row.material_name, "sha256": row.sha256},
-            )
+            data = {"number": application.number, "material": row.material_name, "sha256": row.sha256}
+            self.audit(row, data, action="services.file", actor=actor)
 
 
 # --- form -----------------------------------------------------------------------------------------
@@ -195,6 +190,11 @@ def next_number(day: date) -> str:
 class SubmitApplication(StoresFiles):
     """提交: a verified citizen applies for an active item with its form and materials."""
 
+    audit_action = "services.submit"
+
+    def audit_actor(self):
+        return self.citizen
+
     def __init__(
         self,
         *,
@@ -234,12 +234,7 @@ class SubmitApplication(StoresFiles):
         )
         self.store(application, self.checked, 1, self.citizen)
         _event(application, EventKind.SUBMIT, at=self.now)
-        append_audit(
-            actor=self.citizen,
-            action="services.submit",
-            obj=application,
-            data={"number": application.number, "item": self.item.code, "files": len(self.checked)},
-        )
+        self.audit(application, {"number": application.number, "item": self.item.code, "files": len(self.checked)})
         notify(
             application,
             _("【安民】您申请的“%(item)s”已提交，办件编号 %(number)s，可凭编号和手机尾号查询进度。")
@@ -251,6 +246,11 @@ class SubmitApplication(StoresFiles):
 class Resubmit(StoresFiles):
     """补正后重新提交: the citizen adds what was asked for after 退回补正; the application goes back to
     the department as submitted. Each material named as missing needs at least one new file."""
+
+    audit_action = "services.resubmit"
+
+    def audit_actor(self):
+        return self.citizen
 
     def __init__(
         self,
@@ -291,12 +291,7 @@ class Resubmit(StoresFiles):
         app.missing = []
         app.save(update_fields=["form_data", "status", "missing"])
         _event(app, EventKind.RESUBMIT, note=self.clean_note)
-        append_audit(
-            actor=self.citizen,
-            action="services.resubmit",
-            obj=app,
-            data={"number": app.number, "files": len(self.checked), "round": round_},
-        )
+        self.audit(app, {"number": app.number, "files": len(self.checked), "round": round_})
         notify(app, _("【安民】办件 %(number)s 的补正材料已提交，请等待受理。") % {"number": app.number})
         return app
 
@@ -368,6 +363,9 @@ class ProcessApplication(Action):
     不予受理 (with the reason). A 受理 after 补正 starts the limit anew: the time the citizen took to
     supplement is not the department's."""
 
+    def audit_action(self) -> str:
+        return f"services.{self.step}"
+
     def __init__(self, *, by, application: Application, step: str, missing=None, reason: str = "", now=None):
         self.by = by
         self.application = application
@@ -419,12 +417,7 @@ class ProcessApplication(Action):
         _event(app, self.kind, officer=self.by, note=note, at=self.now)
         if app.status in FINAL_STATUSES:
             signals.application_finished.send(sender=Application, application=app, step=self.step, by=self.by)
-        append_audit(
-            actor=self.by,
-            action=f"services.{self.step}",
-            obj=app,
-            data={"number": app.number, "status": app.status, "missing": self.clean_missing, "reason": note},
-        )
+        self.audit(app, {"number": app.number, "status": app.status, "missing": self.clean_missing, "reason": note})
         notify(app, self.message(app))
         return app
 
@@ -454,6 +447,11 @@ class PostMessage(Action):
     """警民互动: the applicant asks, the department answers, on the application's thread. A reply
     from staff is sent to the citizen as a notice (and SMS)."""
 
+    audit_action = "services.message"
+
+    def audit_actor(self):
+        return self.citizen or self.officer
+
     def __init__(self, *, application: Application, text: str, citizen: Citizen | None = None, officer=None):
         if (citizen is None) == (officer is None):
             raise ValueError("a message is from a citizen or from an officer")
@@ -474,12 +472,7 @@ class PostMessage(Action):
         message = ApplicationMessage.objects.create(
             application=self.application, from_citizen=self.citizen is not None, officer=self.officer, text=self.clean
         )
-        append_audit(
-            actor=self.citizen or self.officer,
-            action="services.message",
-            obj=message,
-            data={"number": self.application.number, "length": len(self.clean)},
-        )
+        self.audit(message, {"number": self.application.number, "length": len(self.clean)})
         if self.officer is not None:
             notify(
                 self.application,
