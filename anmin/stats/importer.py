@@ -31,7 +31,7 @@ from django.utils.translation import gettext_lazy
 
 from anmin.cases.lifecycle import FINAL_STATUSES, CaseKind, CaseStatus
 from anmin.cases.models import Case
-from anmin.core.models import append_audit
+from anmin.core.actions import Action
 from anmin.geo.models import GridCell
 from anmin.incidents.models import Incident
 from anmin.org.models import Officer, Organization
@@ -479,6 +479,29 @@ def write_report(path: Path, rejected: list[Rejection]) -> None:
         writer.writerows((r.row, r.field, r.reason) for r in rejected)
 
 
+class RecordImport(Action):
+    """The trail's entry for an import of history: the file and its counts. The rows were written
+    batch by batch, each in its own transaction, as the file was read; `anmin import` is the
+    server's operator, so the entry names the system."""
+
+    def __init__(self, *, kind: str, path: Path, result: ImportResult):
+        self.kind, self.path, self.result, self.by = kind, path, result, None
+
+    def audit_action(self) -> str:
+        return f"import.{self.kind}"
+
+    def run(self) -> None:
+        result = self.result
+        data = {
+            "file": str(self.path),
+            "read": result.read,
+            "imported": result.imported,
+            "existing": result.existing,
+            "rejected": result.rejected_rows,
+        }
+        self.audit(self.path.name[-64:], data)
+
+
 def run(kind: type[Importer], path, *, report_path=None, progress: Progress | None = None) -> ImportResult:
     started = time.monotonic()
     path = Path(path)
@@ -539,19 +562,7 @@ def run(kind: type[Importer], path, *, report_path=None, progress: Progress | No
             ) from None
         result.report_path = report
     if result.imported:
-        with transaction.atomic():
-            append_audit(
-                actor=None,
-                action=f"import.{importer.kind}",
-                obj=path.name[-64:],
-                data={
-                    "file": str(path),
-                    "read": result.read,
-                    "imported": result.imported,
-                    "existing": result.existing,
-                    "rejected": result.rejected_rows,
-                },
-            )
+        RecordImport(kind=importer.kind, path=path, result=result).execute()
     result.seconds = time.monotonic() - started
     return result
 
