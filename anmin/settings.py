@@ -151,9 +151,9 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
 ]
-LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "home"
-LOGOUT_REDIRECT_URL = "login"
+LOGIN_URL = "org:login"
+LOGIN_REDIRECT_URL = "org:home"
+LOGOUT_REDIRECT_URL = "org:login"
 LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCK_MINUTES = envint("LOGIN_LOCK_MINUTES", 15, minimum=1)
 

@@ -39,7 +39,7 @@ class LoginView(auth_views.LoginView):
 @require_POST
 def logout_view(request):
     auth.logout(request)
-    return redirect("login")
+    return redirect("org:login")
 
 
 @login_required
