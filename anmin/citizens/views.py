@@ -76,7 +76,7 @@ def send_code(request):
 @require_http_methods(["POST"])
 def logout(request):
     auth.sign_out(request)
-    return redirect("portal")
+    return redirect("citizens:home")
 
 
 @require_http_methods(["GET", "POST"])
