@@ -13,7 +13,7 @@ class BookingsConfig(AppConfig):
             Tile(
                 title=_("窗口预约"),
                 subtitle=_("户政、车管业务预约办理"),
-                url_name="bookings-offices",
+                url_name="bookings:offices",
                 order=30,
                 icon="calendar",
             )
@@ -22,7 +22,7 @@ class BookingsConfig(AppConfig):
             Tile(
                 title=_("驾驶人约考"),
                 subtitle=_("科目一至科目四预约考试"),
-                url_name="bookings-exams",
+                url_name="bookings:exams",
                 order=31,
                 icon="steering",
             )

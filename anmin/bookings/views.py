@@ -136,7 +136,7 @@ def office(request, pk):
             purpose = form.cleaned_data.get("purpose", "")
         else:
             messages.success(request, _("预约成功，预约码 %(code)s") % {"code": appointment.code})
-            return redirect("bookings-mine")
+            return redirect("bookings:mine")
     days = list(
         Slot.objects.filter(office=office, date__gte=today, date__lte=today + timedelta(days=BOOKING_HORIZON_DAYS))
         .values_list("date", flat=True)
@@ -165,7 +165,7 @@ def cancel_appointment(request, pk):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已取消预约 %(code)s") % {"code": appointment.code})
-    return redirect("bookings-mine")
+    return redirect("bookings:mine")
 
 
 @require_http_methods(["GET", "POST"])
@@ -190,7 +190,7 @@ def exams(request):
             subject = session.subject if session else subject
         else:
             messages.success(request, _("已提交约考申请，预约截止后按规定排序分配考位，结果将短信通知"))
-            return redirect("bookings-mine")
+            return redirect("bookings:mine")
     now = timezone.now()
     sessions = (
         ExamSession.objects.filter(subject=subject, status=ExamSession.Status.OPEN, closes_at__gt=now)
@@ -231,7 +231,7 @@ def cancel_exam(request, pk):
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已取消约考"))
-    return redirect("bookings-mine")
+    return redirect("bookings:mine")
 
 
 # ------------------------------------------------------------------ staff
@@ -260,7 +260,7 @@ def staff_offices(request):
             error, values = exc, form.cleaned_data
         else:
             messages.success(request, _("已开设网点 %(name)s") % {"name": office.name})
-            return redirect("bookings-staff-office", pk=office.pk)
+            return redirect("bookings:staff-office", pk=office.pk)
     today = timezone.localdate()
     rows = (
         Office.objects.visible_to(request.user)
@@ -340,7 +340,7 @@ def staff_mark(request, pk):
         MarkAppointment(by=request.user, appointment=appointment, **valid(MarkForm(request.POST))).execute()
     except ActionError as exc:
         messages.error(request, exc.message)
-    url = redirect("bookings-staff-office", pk=appointment.slot.office_id)
+    url = redirect("bookings:staff-office", pk=appointment.slot.office_id)
     url["Location"] += f"?date={appointment.slot.date:%Y-%m-%d}"
     return url
 
@@ -390,7 +390,7 @@ def staff_exams(request):
     except ActionError as exc:
         return _exams_page(request, exc, form.cleaned_data)
     messages.success(request, _("已开设场次 %(s)s") % {"s": session})
-    return redirect("bookings-staff-exams")
+    return redirect("bookings:staff-exams")
 
 
 @login_required
@@ -407,7 +407,7 @@ def staff_applicant(request):
     except ActionError as exc:
         return _exams_page(request, exc, form.cleaned_data)
     messages.success(request, _("已受理 %(name)s") % {"name": applicant.name})
-    return redirect("bookings-staff-exams")
+    return redirect("bookings:staff-exams")
 
 
 def _session(request, pk) -> ExamSession:
@@ -462,7 +462,7 @@ def staff_allocate(request, pk):
         session.refresh_from_db()
         return _session_page(request, session, exc)
     messages.success(request, _("已排考：%(n)s 人申请") % {"n": len(ordered)})
-    return redirect("bookings-staff-session", pk=session.pk)
+    return redirect("bookings:staff-session", pk=session.pk)
 
 
 @login_required
@@ -479,4 +479,4 @@ def staff_results(request, pk):
         session.refresh_from_db()
         return _session_page(request, session, exc)
     messages.success(request, _("成绩已公布"))
-    return redirect("bookings-staff-session", pk=session.pk)
+    return redirect("bookings:staff-session", pk=session.pk)
