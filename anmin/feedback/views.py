@@ -51,7 +51,7 @@ def survey_link(request, token):
             error, values = exc, _values(form)
             status = exc.status
         else:
-            return redirect("survey-link", token=token)
+            return redirect("feedback:survey-link", token=token)
     response = render(
         request,
         "feedback/survey_m.html",
@@ -109,7 +109,7 @@ def survey_page(request, pk):
             error, values = exc, _values(form)
         else:
             messages.success(request, _("已记录回访结果：%(label)s") % {"label": survey.matter_label})
-            return redirect("feedback-survey", pk=survey.pk)
+            return redirect("feedback:survey", pk=survey.pk)
     follow_up = FollowUp.objects.filter(survey=survey).select_related("assignee", "closed_by").first()
     return render(
         request,
@@ -160,6 +160,6 @@ def follow_up_close(request, pk):
         CloseFollowUp(follow_up=follow_up, by=request.user, **valid(CloseFollowUpForm(request.POST))).execute()
     except ActionError as exc:
         messages.error(request, exc.message)
-        return redirect("feedback-follow-ups")
+        return redirect("feedback:follow-ups")
     messages.success(request, _("整改已办结：%(label)s") % {"label": follow_up.survey.matter_label})
-    return redirect("feedback-follow-ups")
+    return redirect("feedback:follow-ups")
