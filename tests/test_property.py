@@ -25,9 +25,8 @@ from anmin.property.custody import STEPS, CustodyStatus
 from anmin.property.models import CustodyEvent, ItemPhoto, PropertyApproval, SeizedItem
 from anmin.property.reports import review
 from tests.factories import OfficerFactory
+from tests.files import JPEG, PNG
 
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 64
-JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 64
 ID_NUMBER = "11010519491231002X"  # GB 11643's own example: 北京市朝阳区, born 1949-12-31
 
 

@@ -18,6 +18,7 @@ from ninja.files import UploadedFile
 
 from anmin.cases.models import Case
 from anmin.core.errors import ActionError
+from anmin.core.lanes import heavy
 from anmin.core.schema import Id, Offset
 from anmin.property.actions import AddItemPhoto, DecidePropertyApproval, RecordCustody, RegisterItem
 from anmin.property.custody import HAND_OVER_HOURS, CustodyStatus, available_steps
@@ -325,6 +326,7 @@ def register_item(
 
 
 @router.get("/cases/{case_id}/property/labels.pdf", summary="打印涉案财物标签（A4，每页 3×8 个，含二维码）")
+@heavy
 def labels_pdf(request, case_id: Id, filters: Query[LabelFilter]):
     case = visible_case(request, case_id)
     items = visible_items(request).filter(case=case).order_by("label_code")
