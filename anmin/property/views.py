@@ -99,7 +99,7 @@ class RegisterOperation(LoginRequiredMixin, View):
             return _register_page(
                 request, case, failed=self.name, item_id=data.get("item"), error=exc, values=request.POST
             )
-        return redirect("case-property", pk=case.pk)
+        return redirect("property:case", pk=case.pk)
 
     def item(self, case: Case, pk: int) -> SeizedItem:
         """One of the case's items (the id comes from a hidden field: any other is a 404)."""
@@ -187,4 +187,4 @@ def property_decide(request, pk):
     except ActionError as exc:
         return _review_page(request, failed=approval.pk, error=exc)
     messages.success(request, _("已处理审批：%(code)s") % {"code": approval.item.label_code})
-    return redirect("property-review")
+    return redirect("property:review")
