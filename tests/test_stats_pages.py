@@ -222,7 +222,7 @@ def test_the_drill_down_of_cases_links_to_the_case_pages(history):
     )
     assert response.context["count"] == response.context["figure"] == 1
     case = response.context["page"].object_list[0]
-    assert reverse("case", args=[case.pk]) in response.content.decode()
+    assert reverse("cases:detail", args=[case.pk]) in response.content.decode()
 
 
 def test_the_drill_down_pages_by_100(history):
@@ -362,7 +362,7 @@ def test_an_officer_without_a_unit_is_denied(history):
     for name in ("stats", "stats-records", "stats-dashboard", "stats-dashboard-data", "stats-dashboard-cells"):
         assert client.get(reverse(name)).status_code == 403
     assert client.get(reverse("stats-export", args=["xlsx"])).status_code == 403
-    assert 'id="nav-stats"' not in client.get(reverse("cases")).content.decode()
+    assert 'id="nav-stats"' not in client.get(reverse("cases:list")).content.decode()
 
 
 def test_anonymous_users_are_sent_to_log_in(client):
@@ -372,7 +372,7 @@ def test_anonymous_users_are_sent_to_log_in(client):
 
 
 def test_the_nav_links_to_statistics(history):
-    html = history.login(history.station_officer).get(reverse("cases")).content.decode()
+    html = history.login(history.station_officer).get(reverse("cases:list")).content.decode()
     assert 'id="nav-stats"' in html and reverse("stats") in html
 
 

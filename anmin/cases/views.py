@@ -137,7 +137,7 @@ def case_new(request):
     except ActionError as exc:
         return _new_case_page(request, incident=incident, values=data, error=exc)
     messages.success(request, _("已受案：%(number)s") % {"number": case.number})
-    return redirect("case", pk=case.pk)
+    return redirect("cases:detail", pk=case.pk)
 
 
 def _visible_incident(request, pk: int | None) -> Incident | None:
@@ -257,7 +257,7 @@ class CaseOperation(LoginRequiredMixin, View):
             return case_page_response(request, case, failed=self.name, error=exc, values=request.POST)
         if revealed:
             return case_page_response(request, case, revealed=revealed)
-        return redirect("case", pk=case.pk)
+        return redirect("cases:detail", pk=case.pk)
 
     def perform(self, case: Case, data: dict) -> dict[int, str] | None:
         raise NotImplementedError
@@ -390,7 +390,7 @@ def approval_decide(request, pk):
         (_("已批准：%(case)s %(label)s") if data["decision"] == "approve" else _("已退回：%(case)s %(label)s"))
         % {"case": approval.case.number, "label": approval.label},
     )
-    return redirect("approvals")
+    return redirect("cases:approvals")
 
 
 @login_required

@@ -40,7 +40,7 @@ def review(request, pk):
     except ActionError as exc:
         return case_page_response(request, case, failed="review", error=exc, values=request.POST)
     messages.success(request, _("已评查，得分 %(score)s") % {"score": done.score})
-    return redirect("case", pk=case.pk)
+    return redirect("cases:detail", pk=case.pk)
 
 
 @login_required
@@ -70,4 +70,4 @@ def deliberation(request, pk):
     except ActionError as exc:
         return case_page_response(request, case, failed="deliberation", error=exc, values=request.POST)
     messages.success(request, _("已记录集体议案"))
-    return redirect("case", pk=case.pk)
+    return redirect("cases:detail", pk=case.pk)

@@ -146,7 +146,7 @@ def clock_extend(request, pk: int):
     except ActionError as exc:
         return _clock_refused(request, clock, exc)
     messages.info(request, _("已提交延长期限申请，等待领导审批"))
-    return redirect("case", pk=clock.case_id)
+    return redirect("cases:detail", pk=clock.case_id)
 
 
 @login_required
@@ -160,7 +160,7 @@ def clock_complete(request, pk: int):
     except ActionError as exc:
         return _clock_refused(request, clock, exc)
     messages.success(request, _("已记录：%(rule)s") % {"rule": clock.rule.name})
-    return redirect("case", pk=clock.case_id)
+    return redirect("cases:detail", pk=clock.case_id)
 
 
 @login_required
