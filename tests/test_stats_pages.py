@@ -211,7 +211,7 @@ def test_the_drill_down_lists_the_incidents_with_links(history):
     assert response.context["count"] == response.context["figure"] == 3
     html = response.content.decode()
     for incident in Incident.objects.filter(category__code="0111", received_at__year=2026):
-        assert reverse("incident", args=[incident.pk]) in html and incident.number in html
+        assert reverse("dispatch:incident", args=[incident.pk]) in html and incident.number in html
     assert "入室盗窃" in html
 
 

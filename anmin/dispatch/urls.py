@@ -2,6 +2,8 @@ from django.urls import path, re_path
 
 from anmin.dispatch import views
 
+app_name = "dispatch"
+
 urlpatterns = [
     path("board/", views.board, name="board"),
     path("board/queue/", views.queue, name="board-queue"),

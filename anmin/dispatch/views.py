@@ -318,7 +318,7 @@ def _receive(request, form: IntakeForm):
         messages.success(request, _("已接警：%(number)s") % {"number": incident.number})
     else:
         messages.info(request, _("已合并到警情 %(number)s") % {"number": incident.number})
-    return None, [], redirect(reverse("intake") + f"?last={incident.pk}")
+    return None, [], redirect(reverse("dispatch:intake") + f"?last={incident.pk}")
 
 
 def _visible_incident(request, pk):

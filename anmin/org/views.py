@@ -47,9 +47,9 @@ def home(request):
     """Send each role to the screen it works in: crews to the phone page, the rest to the board."""
     user = request.user
     if user.role in (Role.PATROL, Role.TRAFFIC) and user.units.exists():
-        return redirect("phone")
+        return redirect("dispatch:phone")
     if user.can_command or user.sees_everything:
-        return redirect("board")
+        return redirect("dispatch:board")
     if user.units.exists():
-        return redirect("phone")
-    return redirect("board")
+        return redirect("dispatch:phone")
+    return redirect("dispatch:board")
