@@ -112,7 +112,7 @@ def apply(request, code):
             values = form.cleaned_data
         else:
             messages.success(request, _("申请已提交，办件编号 %(number)s") % {"number": application.number})
-            return redirect("portal-application", number=application.number)
+            return redirect("services:portal-application", number=application.number)
     fields = [dict(spec, value=values.get(spec["name"], "")) for spec in item.form_fields]
     return render(
         request,
@@ -175,7 +175,7 @@ def my_message(request, number):
     except ActionError as exc:
         return _detail_page(request, app, exc)
     messages.success(request, _("留言已发送"))
-    return redirect("portal-application", number=app.number)
+    return redirect("services:portal-application", number=app.number)
 
 
 @require_POST
@@ -197,7 +197,7 @@ def my_supplement(request, number):
     except ActionError as exc:
         return _detail_page(request, app, exc, {**app.form_data, **form.cleaned_data})
     messages.success(request, _("补正材料已提交"))
-    return redirect("portal-application", number=app.number)
+    return redirect("services:portal-application", number=app.number)
 
 
 @citizen_required
@@ -326,7 +326,7 @@ def staff_process(request, pk):
     except ActionError as exc:
         return _staff_page(request, app, exc)
     messages.success(request, _("办件已更新"))
-    return redirect("services-application", pk=app.pk)
+    return redirect("services:application", pk=app.pk)
 
 
 @login_required
@@ -340,7 +340,7 @@ def staff_message(request, pk):
     except ActionError as exc:
         return _staff_page(request, app, exc)
     messages.success(request, _("已回复"))
-    return redirect("services-application", pk=app.pk)
+    return redirect("services:application", pk=app.pk)
 
 
 @login_required
