@@ -82,7 +82,7 @@ def inspection(request):
             error, failed = exc, form.cleaned_data
         else:
             messages.success(request, _("已排除，理由已记录"))
-            return redirect("inspection")
+            return redirect("supervision:inspection")
     now = timezone.now()
     incidents = incidents_without_case(request.user, now)
     cases = idle_cases(request.user, now)
@@ -176,7 +176,7 @@ def notices(request):
         if data["notice"] is not None:
             notice = get_object_or_404(ClockNotice.objects.filter(recipient=request.user), pk=data["notice"])
         ReadNotices(notice=notice, by=request.user).execute()
-        return redirect("notices")
+        return redirect("supervision:notices")
     query = NoticeListForm(request.GET)
     if not query.is_valid():
         return _notices_page(request, page_number=None, error=first_error(query))
