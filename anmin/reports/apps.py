@@ -13,7 +13,7 @@ class ReportsConfig(AppConfig):
             Tile(
                 title=_("事故快处"),
                 subtitle=_("轻微财损事故，在线协商或定责"),
-                url_name="portal-accident-new",
+                url_name="reports:portal-accident-new",
                 order=30,
                 icon="car",
             )
@@ -22,7 +22,7 @@ class ReportsConfig(AppConfig):
             Tile(
                 title=_("网上报警求助"),
                 subtitle=_("非紧急情况在线报警"),
-                url_name="portal-online-new",
+                url_name="reports:portal-online-new",
                 order=31,
                 icon="alert",
             )
@@ -31,7 +31,7 @@ class ReportsConfig(AppConfig):
             Tile(
                 title=_("举报线索"),
                 subtitle=_("匿名举报，凭查询码看答复"),
-                url_name="portal-tip-new",
+                url_name="reports:portal-tip-new",
                 order=32,
                 icon="eye",
             )
@@ -40,7 +40,7 @@ class ReportsConfig(AppConfig):
             Tile(
                 title=_("走失人员"),
                 subtitle=_("家人走失，立即报告"),
-                url_name="portal-missing-new",
+                url_name="reports:portal-missing-new",
                 order=33,
                 icon="person",
             )
@@ -49,7 +49,7 @@ class ReportsConfig(AppConfig):
             Tile(
                 title=_("我的事项"),
                 subtitle=_("上报事项进度与警民互动"),
-                url_name="portal-reports",
+                url_name="reports:portal",
                 order=34,
                 icon="chat",
             )

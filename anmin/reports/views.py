@@ -90,7 +90,7 @@ def my_matters(request):
                 a.number,
                 a.get_status_display(),
                 a.status in ("agreed", "decided"),
-                "portal-accident",
+                "reports:portal-accident",
                 a.pk,
             )
         )
@@ -102,7 +102,7 @@ def my_matters(request):
                 r.incident.number,
                 r.incident.get_status_display(),
                 not r.incident.is_open,
-                "portal-online",
+                "reports:portal-online",
                 r.pk,
             )
         )
@@ -114,7 +114,7 @@ def my_matters(request):
                 m.number,
                 m.get_status_display(),
                 m.status != "searching",
-                "portal-missing",
+                "reports:portal-missing",
                 m.pk,
             )
         )
@@ -139,7 +139,7 @@ def accident_new(request):
         except ActionError as exc:
             error, values = exc, {**dict.fromkeys(AccidentForm.base_fields, ""), **form.cleaned_data}
         else:
-            return redirect("portal-accident", accident.pk)
+            return redirect("reports:portal-accident", accident.pk)
     return render(
         request,
         "reports/accident_new.html",
@@ -179,7 +179,7 @@ def accident_page(request, pk):
     if request.method == "POST":
         error = _post_message(request, accident, citizen=request.citizen)
         if error is None:
-            return redirect("portal-accident", accident.pk)
+            return redirect("reports:portal-accident", accident.pk)
         return _accident_page(request, accident, error)
     return _accident_page(request, accident)
 
@@ -192,7 +192,7 @@ def _accident_step(request, pk, run, done: str):
         accident.refresh_from_db()
         return _accident_page(request, accident, exc)
     messages.success(request, done)
-    return redirect("portal-accident", accident.pk)
+    return redirect("reports:portal-accident", accident.pk)
 
 
 @require_POST
@@ -251,7 +251,7 @@ def online_new(request):
         except ActionError as exc:
             error, values = exc, {**values, **form.cleaned_data}
         else:
-            return redirect("portal-online", report.pk)
+            return redirect("reports:portal-online", report.pk)
     return render(
         request,
         "reports/online_new.html",
@@ -270,7 +270,7 @@ def online_page(request, pk):
     if request.method == "POST":
         error = _post_message(request, report, citizen=request.citizen)
         if error is None:
-            return redirect("portal-online", report.pk)
+            return redirect("reports:portal-online", report.pk)
     return render(
         request,
         "reports/online.html",
@@ -299,7 +299,7 @@ def missing_new(request):
         except ActionError as exc:
             error, values = exc, {**values, **form.cleaned_data}
         else:
-            return redirect("portal-missing", report.pk)
+            return redirect("reports:portal-missing", report.pk)
     return render(
         request,
         "reports/missing_new.html",
@@ -316,7 +316,7 @@ def missing_page(request, pk):
     if request.method == "POST":
         error = _post_message(request, report, citizen=request.citizen)
         if error is None:
-            return redirect("portal-missing", report.pk)
+            return redirect("reports:portal-missing", report.pk)
     return render(
         request,
         "reports/missing.html",
@@ -469,7 +469,7 @@ def staff_accident(request, pk):
     if request.method == "POST":
         error = _post_message(request, accident, officer=request.user)
         if error is None:
-            return redirect("reports-accident", pk)
+            return redirect("reports:accident", pk)
         return _staff_accident_page(request, accident, error)
     return _staff_accident_page(request, accident)
 
@@ -486,7 +486,7 @@ def staff_accident_decide(request, pk):
         accident.refresh_from_db()
         return _staff_accident_page(request, accident, exc, {"liability": "", "facts": "", **form.cleaned_data})
     messages.success(request, _("已定责，认定书已生成"))
-    return redirect("reports-accident", pk)
+    return redirect("reports:accident", pk)
 
 
 @login_required
@@ -511,7 +511,7 @@ def staff_online(request, pk):
     if request.method == "POST":
         error = _post_message(request, report, officer=request.user)
         if error is None:
-            return redirect("reports-online", pk)
+            return redirect("reports:online", pk)
     return render(
         request,
         "reports/staff_thread.html",
@@ -555,7 +555,7 @@ def staff_tip(request, pk):
     if request.method == "POST":
         error = _post_message(request, tip, officer=request.user)
         if error is None:
-            return redirect("reports-tip", pk)
+            return redirect("reports:tip", pk)
         return _staff_tip_page(request, tip, error)
     return _staff_tip_page(request, tip)
 
@@ -569,7 +569,7 @@ def staff_tip_close(request, pk):
         CloseTip(tip=tip, by=request.user).execute()
     except ActionError as exc:
         return _staff_tip_page(request, tip, exc)
-    return redirect("reports-tip", pk)
+    return redirect("reports:tip", pk)
 
 
 @login_required
@@ -607,7 +607,7 @@ def staff_missing(request, pk):
     if request.method == "POST":
         error = _post_message(request, report, officer=request.user)
         if error is None:
-            return redirect("reports-missing-detail", pk)
+            return redirect("reports:missing-detail", pk)
         return _staff_missing_page(request, report, error)
     return _staff_missing_page(request, report)
 
@@ -621,7 +621,7 @@ def staff_missing_status(request, pk):
         SetMissingStatus(report=report, by=request.user, **valid(MissingStatusForm(request.POST))).execute()
     except ActionError as exc:
         return _staff_missing_page(request, report, exc)
-    return redirect("reports-missing-detail", pk)
+    return redirect("reports:missing-detail", pk)
 
 
 @login_required
