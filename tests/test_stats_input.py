@@ -29,12 +29,12 @@ AT_THE_EDGE = [
     ({"period": "1000-W02", "compare": "pop"}, "compare"),  # week 1 began in 999
 ]
 BAD = REPORTED + AT_THE_EDGE
-PAGES = ["stats", "stats-records", "xlsx", "pdf"]
+PAGES = ["stats:builder", "stats:records", "xlsx", "pdf"]
 
 
 def page_url(name: str) -> str:
     if name in ("xlsx", "pdf"):
-        return reverse("stats-export", args=[name])
+        return reverse("stats:export", args=[name])
     return reverse(name)
 
 
@@ -54,7 +54,7 @@ def test_it_rejects_a_period_out_of_range_on_every_page(city, page, params, fiel
     assert f'id="stats-error" data-field="{field}"' in html
     error = response.context["error"]
     assert error.field == field and field in error.message
-    if page != "stats-records":  # the builder again, the message beside the field
+    if page != "stats:records":  # the builder again, the message beside the field
         assert 'id="stats-form"' in html
         assert 'id="stats-error"' in field_block(html, field)
 
@@ -66,15 +66,15 @@ def test_it_accepts_the_last_and_first_years(city):
         {"period": "9998-12-31", "compare": "yoy"},
         {"period": "1001", "compare": "yoy"},
     ):
-        assert client.get(reverse("stats"), params).status_code == 200, params
+        assert client.get(reverse("stats:builder"), params).status_code == 200, params
         assert city.api(city.leader).get("/api/v1/stats/report", params).status_code == 200, params
 
 
 def test_the_period_message_says_which_years_are_allowed(city):
-    response = city.login(city.leader).get(reverse("stats"), {"period": "9999"})
+    response = city.login(city.leader).get(reverse("stats:builder"), {"period": "9999"})
     assert "period「9999」" in response.context["error"].message
     assert "1000" in response.context["error"].message and "9998" in response.context["error"].message
-    edge = city.login(city.leader).get(reverse("stats"), {"period": "1000", "compare": "yoy"})
+    edge = city.login(city.leader).get(reverse("stats:builder"), {"period": "1000", "compare": "yoy"})
     assert "1000年" in edge.context["error"].message and "同比" in edge.context["error"].message
 
 
@@ -92,10 +92,10 @@ def test_the_api_rejects_a_period_out_of_range_naming_the_field(city, endpoint, 
 )
 def test_the_dashboard_rejects_a_period_out_of_range(city, period, field):
     client = city.login(city.leader)
-    data = client.get(reverse("stats-dashboard-data"), {"period": period})
+    data = client.get(reverse("stats:dashboard-data"), {"period": period})
     assert data.status_code == 400
     assert data.json()["detail"][0]["field"] == field  # the dashboard compares 同比: 1000 has none
-    page = client.get(reverse("stats-dashboard"), {"period": period})
+    page = client.get(reverse("stats:dashboard"), {"period": period})
     assert page.status_code == 400
     html = page.content.decode()
     assert re.search(r'id="dash-error" class="errors" role="alert" data-field="period">[^<]*period', html)
@@ -112,7 +112,7 @@ def test_the_dashboard_rejects_a_period_out_of_range(city, period, field):
     ],
 )
 def test_a_pack_out_of_range_is_shown_beside_its_period(city, kind, period):
-    response = city.login(city.leader).get(reverse("stats-pack", args=[kind, "xlsx"]), {"period": period})
+    response = city.login(city.leader).get(reverse("stats:pack", args=[kind, "xlsx"]), {"period": period})
     assert response.status_code == 400
     html = response.content.decode()
     form = re.search(r'<form class="pack field-error"[^>]*>.*?</form>', html, re.S).group(0)
@@ -135,7 +135,7 @@ def test_a_pack_out_of_range_is_shown_beside_its_period(city, kind, period):
 def test_it_rejects_hostile_values_naming_the_field(city, params, field):
     query = {"metric": "incidents", "period": "2025-03", **params}
     client = city.login(city.leader)
-    for url in (reverse("stats"), reverse("stats-records"), reverse("stats-export", args=["xlsx"])):
+    for url in (reverse("stats:builder"), reverse("stats:records"), reverse("stats:export", args=["xlsx"])):
         response = client.get(url, query)
         assert response.status_code == 400, url
         assert response.context["error"].field == field
@@ -158,7 +158,7 @@ def test_it_rejects_hostile_values_naming_the_field(city, params, field):
 )
 def test_the_drill_down_rejects_a_bad_link_naming_the_field(city, extra, field):
     params = {"metric": "incidents", "period": "2025-03", "compare": "yoy", **extra}
-    response = city.login(city.leader).get(reverse("stats-records"), params)
+    response = city.login(city.leader).get(reverse("stats:records"), params)
     assert response.status_code == 400
     assert response.context["error"].field == field
     # The way back leads to the builder with the same question.

@@ -95,7 +95,7 @@ def assert_every_figure_matches_its_records(client, url: str) -> int:
 
 def test_the_builder_shows_the_figures_of_a_month_against_last_year(history):
     client = history.login(history.leader)
-    response = client.get(reverse("stats"), {"metric": "incidents", "period": "2026-03", "compare": "yoy"})
+    response = client.get(reverse("stats:builder"), {"metric": "incidents", "period": "2026-03", "compare": "yoy"})
     assert response.status_code == 200
     html = response.content.decode()
     assert "2026年3月" in html and "2025年3月" in html
@@ -103,7 +103,7 @@ def test_the_builder_shows_the_figures_of_a_month_against_last_year(history):
     assert (total.value, total.baseline) == (7, 3)
     assert report_change(response) == "同比上升 133.33%"
     assert 'id="stats-chart-data"' in html
-    assert reverse("stats-export", args=["xlsx"]) in html and reverse("stats-export", args=["pdf"]) in html
+    assert reverse("stats:export", args=["xlsx"]) in html and reverse("stats:export", args=["pdf"]) in html
 
 
 def report_change(response) -> str:
@@ -111,7 +111,7 @@ def report_change(response) -> str:
 
 
 def test_the_builder_opens_on_this_month_with_no_parameters(history):
-    response = history.login(history.leader).get(reverse("stats"))
+    response = history.login(history.leader).get(reverse("stats:builder"))
     assert response.status_code == 200
     assert response.context["rep"].query.compare == "yoy"
     assert response.context["rep"].query.period.kind == "month"
@@ -120,7 +120,7 @@ def test_the_builder_opens_on_this_month_with_no_parameters(history):
 def test_a_grouped_report_ranks_the_stations(history):
     client = history.login(history.leader)
     response = client.get(
-        reverse("stats"),
+        reverse("stats:builder"),
         {"metric": "incidents", "period": "2026-03", "compare": "yoy", "group_by": "station", "rank": "1"},
     )
     rows = [(line.row.label, line.row.value, line.row.rank) for line in response.context["lines"]]
@@ -161,7 +161,7 @@ def test_a_grouped_report_ranks_the_stations(history):
 )
 def test_every_figure_links_to_exactly_as_many_records(history, params):
     query = {"period": "2026-03", "compare": "yoy", **params}
-    url = reverse("stats") + "?" + "&".join(f"{k}={v}" for k, v in query.items())
+    url = reverse("stats:builder") + "?" + "&".join(f"{k}={v}" for k, v in query.items())
     assert assert_every_figure_matches_its_records(history.login(history.leader), url) > 2
 
 
@@ -173,38 +173,38 @@ def a1_cell(city) -> str:
     "params", ["metric=incidents", "metric=incidents&group_by=station", "metric=zero_incident_rate"]
 )
 def test_a_report_on_one_grid_cell_matches_its_records(history, params):
-    url = reverse("stats") + f"?{params}&period=2026-03&compare=yoy&grid={a1_cell(history)}"
+    url = reverse("stats:builder") + f"?{params}&period=2026-03&compare=yoy&grid={a1_cell(history)}"
     assert_every_figure_matches_its_records(history.login(history.leader), url)
 
 
 def test_incidents_of_one_grid_cell_by_class_match_their_records(history):
-    url = reverse("stats") + f"?metric=incidents&period=2026-03&compare=yoy&grid={a1_cell(history)}&group_by=class"
+    url = reverse("stats:builder") + f"?metric=incidents&period=2026-03&compare=yoy&grid={a1_cell(history)}&group_by=class"
     assert_every_figure_matches_its_records(history.login(history.leader), url)
 
 
 def test_cases_without_a_category_match_their_records(history):
-    url = reverse("stats") + "?metric=cases_accepted&period=2026-03&compare=yoy&group_by=class"
+    url = reverse("stats:builder") + "?metric=cases_accepted&period=2026-03&compare=yoy&group_by=class"
     assert_every_figure_matches_its_records(history.login(history.leader), url)
 
 
 @pytest.mark.parametrize("metric", ["arrived", "on_time_rate"])
 def test_arrivals_by_grid_are_refused_naming_the_field(history, metric):
     # The grid rollups count incidents only: an arrival figure per cell would print 0.
-    url = reverse("stats") + f"?metric={metric}&period=2026-03&compare=yoy&group_by=grid"
+    url = reverse("stats:builder") + f"?metric={metric}&period=2026-03&compare=yoy&group_by=grid"
     response = history.login(history.leader).get(url)
     assert response.status_code == 400
     assert "到场指标" in response.content.decode()
 
 
 def test_the_zero_incident_total_by_class_matches_its_records(history):
-    url = reverse("stats") + "?metric=zero_incident_rate&period=2026-03&compare=yoy&group_by=class"
+    url = reverse("stats:builder") + "?metric=zero_incident_rate&period=2026-03&compare=yoy&group_by=class"
     assert_every_figure_matches_its_records(history.login(history.leader), url)
 
 
 def test_the_drill_down_lists_the_incidents_with_links(history):
     client = history.login(history.leader)
     response = client.get(
-        reverse("stats-records"),
+        reverse("stats:records"),
         {"metric": "incidents", "period": "2026-03", "group_by": "category", "key": "0111", "baseline": "0"},
     )
     assert response.status_code == 200
@@ -218,7 +218,7 @@ def test_the_drill_down_lists_the_incidents_with_links(history):
 def test_the_drill_down_of_cases_links_to_the_case_pages(history):
     client = history.login(history.leader)
     response = client.get(
-        reverse("stats-records"), {"metric": "clearance_rate", "period": "2026-03", "part": "numerator"}
+        reverse("stats:records"), {"metric": "clearance_rate", "period": "2026-03", "part": "numerator"}
     )
     assert response.context["count"] == response.context["figure"] == 1
     case = response.context["page"].object_list[0]
@@ -230,11 +230,11 @@ def test_the_drill_down_pages_by_100(history):
         call(history, f"2026-04-01 10:{minute % 60:02d}", category="0802" if minute < 60 else "0801")
     client = history.login(history.leader)
     params = {"metric": "incidents", "period": "2026-04"}
-    first = client.get(reverse("stats-records"), params)
+    first = client.get(reverse("stats:records"), params)
     assert first.context["count"] == first.context["figure"] == 101
     assert len(first.context["page"].object_list) == 100
     assert 'id="next-page"' in first.content.decode()
-    second = client.get(reverse("stats-records"), {**params, "page": 2})
+    second = client.get(reverse("stats:records"), {**params, "page": 2})
     assert len(second.context["page"].object_list) == 1
 
 
@@ -245,11 +245,11 @@ def test_the_drill_down_costs_the_same_queries_for_10_or_100_rows(history, djang
     client = history.login(history.leader)
     params = {"metric": "incidents", "period": "2026-03", "group_by": "station"}
     with CaptureQueriesContext(connection) as few:
-        client.get(reverse("stats-records"), params)
+        client.get(reverse("stats:records"), params)
     for minute in range(40):
         call(history, f"2026-03-20 10:{minute:02d}", category="0802")
     with django_assert_max_num_queries(len(few.captured_queries)):
-        response = client.get(reverse("stats-records"), params)
+        response = client.get(reverse("stats:records"), params)
     assert response.context["count"] == 47
 
 
@@ -270,7 +270,7 @@ def test_the_drill_down_costs_the_same_queries_for_10_or_100_rows(history, djang
 )
 def test_a_bad_parameter_is_shown_on_the_form_naming_the_field(history, params, field):
     client = history.login(history.leader)
-    response = client.get(reverse("stats"), params)
+    response = client.get(reverse("stats:builder"), params)
     assert response.status_code == 400
     html = response.content.decode()
     assert f'id="stats-error" data-field="{field}"' in html
@@ -278,9 +278,9 @@ def test_a_bad_parameter_is_shown_on_the_form_naming_the_field(history, params, 
     assert field in response.context["error"].message or response.context["error"].field == field
     # The same parameters to the drill-down and the exports: a message, never a 500.
     for url in (
-        reverse("stats-records"),
-        reverse("stats-export", args=["xlsx"]),
-        reverse("stats-export", args=["pdf"]),
+        reverse("stats:records"),
+        reverse("stats:export", args=["xlsx"]),
+        reverse("stats:export", args=["pdf"]),
     ):
         other = client.get(url, params)
         assert other.status_code == 400, url
@@ -288,7 +288,7 @@ def test_a_bad_parameter_is_shown_on_the_form_naming_the_field(history, params, 
 
 
 def test_the_period_error_names_the_field_in_its_message(history):
-    response = history.login(history.leader).get(reverse("stats"), {"period": "2026-13"})
+    response = history.login(history.leader).get(reverse("stats:builder"), {"period": "2026-13"})
     assert "period「2026-13」" in response.context["error"].message
 
 
@@ -303,14 +303,14 @@ def test_the_period_error_names_the_field_in_its_message(history):
 )
 def test_a_bad_drill_down_link_names_the_field(history, extra, field):
     params = {"metric": "incidents", "period": "2026-03", "compare": "yoy", **extra}
-    response = history.login(history.leader).get(reverse("stats-records"), params)
+    response = history.login(history.leader).get(reverse("stats:records"), params)
     assert response.status_code == 400
     assert f'data-field="{field}"' in response.content.decode()
 
 
 def test_an_htmx_request_gets_the_builder_alone(history):
     response = history.login(history.leader).get(
-        reverse("stats"), {"period": "2026-03", "compare": "yoy"}, headers={"HX-Request": "true"}
+        reverse("stats:builder"), {"period": "2026-03", "compare": "yoy"}, headers={"HX-Request": "true"}
     )
     html = response.content.decode()
     assert html.startswith('<div id="builder"') and "<html" not in html
@@ -319,7 +319,7 @@ def test_an_htmx_request_gets_the_builder_alone(history):
 def test_the_outsider_sees_only_their_own_station(history):
     client = history.login(history.outsider)
     response = client.get(
-        reverse("stats"), {"metric": "incidents", "period": "2026-03", "compare": "yoy", "group_by": "station"}
+        reverse("stats:builder"), {"metric": "incidents", "period": "2026-03", "compare": "yoy", "group_by": "station"}
     )
     assert response.status_code == 200
     lines = response.context["lines"]
@@ -335,11 +335,11 @@ def test_the_outsider_gets_an_error_for_another_org(history):
     client = history.login(history.outsider)
     for org in (str(history.station_a1.pk), history.branch_a.code):
         params = {"metric": "incidents", "period": "2026-03", "org": org}
-        response = client.get(reverse("stats"), params)
+        response = client.get(reverse("stats:builder"), params)
         assert response.status_code == 400
         assert response.context["error"].field == "org"
-        assert client.get(reverse("stats-records"), params).status_code == 400
-        assert client.get(reverse("stats-export", args=["xlsx"]), params).status_code == 400
+        assert client.get(reverse("stats:records"), params).status_code == 400
+        assert client.get(reverse("stats:export", args=["xlsx"]), params).status_code == 400
 
 
 def test_the_outsider_cannot_drill_into_another_stations_group(history):
@@ -349,7 +349,7 @@ def test_the_outsider_cannot_drill_into_another_stations_group(history):
         "group_by": "station",
         "key": str(history.station_a1.pk),
     }
-    response = history.login(history.outsider).get(reverse("stats-records"), params)
+    response = history.login(history.outsider).get(reverse("stats:records"), params)
     assert response.status_code == 400
     assert b"\xe6\xb2\xb3\xe8\xa5\xbf" not in response.content  # 河西
 
@@ -359,37 +359,37 @@ def test_an_officer_without_a_unit_is_denied(history):
 
     nobody = OfficerFactory(username="nobody", organization=None)
     client = history.login(nobody)
-    for name in ("stats", "stats-records", "stats-dashboard", "stats-dashboard-data", "stats-dashboard-cells"):
+    for name in ("stats:builder", "stats:records", "stats:dashboard", "stats:dashboard-data", "stats:dashboard-cells"):
         assert client.get(reverse(name)).status_code == 403
-    assert client.get(reverse("stats-export", args=["xlsx"])).status_code == 403
+    assert client.get(reverse("stats:export", args=["xlsx"])).status_code == 403
     assert 'id="nav-stats"' not in client.get(reverse("cases:list")).content.decode()
 
 
 def test_anonymous_users_are_sent_to_log_in(client):
-    for name in ("stats", "stats-records", "stats-dashboard", "stats-dashboard-data", "stats-dashboard-cells"):
+    for name in ("stats:builder", "stats:records", "stats:dashboard", "stats:dashboard-data", "stats:dashboard-cells"):
         response = client.get(reverse(name))
         assert response.status_code == 302 and "login" in response["Location"]
 
 
 def test_the_nav_links_to_statistics(history):
     html = history.login(history.station_officer).get(reverse("cases:list")).content.decode()
-    assert 'id="nav-stats"' in html and reverse("stats") in html
+    assert 'id="nav-stats"' in html and reverse("stats:builder") in html
 
 
 # --- the dashboard -------------------------------------------------------------------------------
 
 
 def test_the_dashboard_page_loads_its_data_from_the_json_endpoint(history):
-    response = history.login(history.leader).get(reverse("stats-dashboard"))
+    response = history.login(history.leader).get(reverse("stats:dashboard"))
     assert response.status_code == 200
     html = response.content.decode()
-    assert reverse("stats-dashboard-data") in html
+    assert reverse("stats:dashboard-data") in html
     assert "vendor/echarts/echarts.min.js" in html and "vendor/leaflet/leaflet.js" in html
 
 
 def test_the_dashboard_data_covers_the_period(history):
     client = history.login(history.leader)
-    response = client.get(reverse("stats-dashboard-data"), {"period": "2026-03"})
+    response = client.get(reverse("stats:dashboard-data"), {"period": "2026-03"})
     assert response.status_code == 200
     data = response.json()
     assert data["period"]["code"] == "2026-03"
@@ -408,13 +408,13 @@ def test_the_dashboard_data_covers_the_period(history):
 def test_the_heat_map_outlines_are_the_cells_in_scope(history):
     from anmin.geo.models import GridCell
 
-    response = history.login(history.leader).get(reverse("stats-dashboard-cells"))
+    response = history.login(history.leader).get(reverse("stats:dashboard-cells"))
     assert response.status_code == 200 and "max-age" in response["Cache-Control"]
     data = response.json()
     assert len(data["cells"]) == GridCell.objects.count()
     h3, station, flat = data["cells"][0]
     assert len(flat) == 12 and data["stations"][str(station)]
-    outsider = history.login(history.outsider).get(reverse("stats-dashboard-cells")).json()
+    outsider = history.login(history.outsider).get(reverse("stats:dashboard-cells")).json()
     assert set(outsider["stations"].values()) == {"冀州镇派出所"}
     assert len(outsider["cells"]) == GridCell.objects.filter(jurisdiction=history.station_b1).count()
 
@@ -424,7 +424,7 @@ def test_the_dashboard_trend_is_this_year_against_last(history):
 
     today = timezone.localdate()
     call(history, f"{today.isoformat()} 00:30")
-    data = history.login(history.leader).get(reverse("stats-dashboard-data")).json()
+    data = history.login(history.leader).get(reverse("stats:dashboard-data")).json()
     trend = data["trend"]
     assert trend["so_far"]["data"][today.month - 1] >= 1  # this month so far: a point of its own
     assert all(value is None for value in trend["this_year"]["data"][today.month - 1 :])
@@ -433,13 +433,13 @@ def test_the_dashboard_trend_is_this_year_against_last(history):
 
 
 def test_the_dashboard_data_rejects_a_bad_period(history):
-    response = history.login(history.leader).get(reverse("stats-dashboard-data"), {"period": "soon"})
+    response = history.login(history.leader).get(reverse("stats:dashboard-data"), {"period": "soon"})
     assert response.status_code == 400
     assert response.json()["detail"][0]["field"] == "period"
 
 
 def test_the_outsiders_dashboard_shows_only_their_station(history):
-    data = history.login(history.outsider).get(reverse("stats-dashboard-data"), {"period": "2026-03"}).json()
+    data = history.login(history.outsider).get(reverse("stats:dashboard-data"), {"period": "2026-03"}).json()
     assert [r["label"] for r in data["ranking"]] == ["冀州镇派出所"]
     assert data["kpis"][0]["value"] == "1"
     assert sum(data["grid"]["counts"].values()) == 1
@@ -460,13 +460,13 @@ def xlsx_cells(content: bytes) -> list[str]:
 def test_the_exports_are_files_of_the_same_report(history):
     client = history.login(history.leader)
     params = {"metric": "incidents", "period": "2026-03", "compare": "yoy", "group_by": "station", "rank": "1"}
-    xlsx = client.get(reverse("stats-export", args=["xlsx"]), params)
+    xlsx = client.get(reverse("stats:export", args=["xlsx"]), params)
     assert xlsx.status_code == 200
     assert xlsx["Content-Type"].startswith("application/vnd.openxmlformats")
     assert xlsx["Content-Disposition"].startswith("attachment;")
     cells = xlsx_cells(xlsx.content)
     assert "河西派出所" in cells and "冀州镇派出所" in cells
-    pdf = client.get(reverse("stats-export", args=["pdf"]), params)
+    pdf = client.get(reverse("stats:export", args=["pdf"]), params)
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
     assert pdf["Content-Disposition"].startswith("attachment;")
 
@@ -474,7 +474,7 @@ def test_the_exports_are_files_of_the_same_report(history):
 def test_the_outsiders_export_has_only_their_station(history):
     client = history.login(history.outsider)
     params = {"metric": "incidents", "period": "2026-03", "compare": "yoy", "group_by": "station"}
-    xlsx = client.get(reverse("stats-export", args=["xlsx"]), params)
+    xlsx = client.get(reverse("stats:export", args=["xlsx"]), params)
     cells = xlsx_cells(xlsx.content)
     assert "冀州镇派出所" in cells and "河西派出所" not in cells
 
@@ -483,17 +483,17 @@ def test_the_outsiders_export_has_only_their_station(history):
 def test_the_standard_pack_downloads(history, kind):
     client = history.login(history.leader)
     period = "2026-W11" if kind == "weekly" else "2026-03"
-    xlsx = client.get(reverse("stats-pack", args=[kind, "xlsx"]), {"period": period})
+    xlsx = client.get(reverse("stats:pack", args=[kind, "xlsx"]), {"period": period})
     assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
     assert xlsx["Content-Disposition"].startswith("attachment;")
-    pdf = client.get(reverse("stats-pack", args=[kind, "pdf"]))
+    pdf = client.get(reverse("stats:pack", args=[kind, "pdf"]))
     assert pdf.status_code == 200 and pdf.content.startswith(b"%PDF")
 
 
 def test_a_pack_with_a_wrong_period_names_the_field(history):
     client = history.login(history.leader)
-    response = client.get(reverse("stats-pack", args=["weekly", "xlsx"]), {"period": "2026-03"})
+    response = client.get(reverse("stats:pack", args=["weekly", "xlsx"]), {"period": "2026-03"})
     assert response.status_code == 400
     assert 'data-field="period"' in response.content.decode()
-    assert client.get(reverse("stats-pack", args=["daily", "xlsx"])).status_code == 404
-    assert client.get(reverse("stats-export", args=["csv"])).status_code == 404
+    assert client.get(reverse("stats:pack", args=["daily", "xlsx"])).status_code == 404
+    assert client.get(reverse("stats:export", args=["csv"])).status_code == 404

@@ -103,11 +103,11 @@ def _signed(value, metric: report.Metric) -> str:
 
 def records_url(query: report.Query, key: str, *, baseline: bool, part: str) -> str:
     params = query.params(key=key, baseline=int(baseline), part=part)
-    return reverse("stats-records") + "?" + urlencode(params)
+    return reverse("stats:records") + "?" + urlencode(params)
 
 
 def builder_url(query: report.Query, **override) -> str:
-    return reverse("stats") + "?" + urlencode(query.params(**override))
+    return reverse("stats:builder") + "?" + urlencode(query.params(**override))
 
 
 def _figure(query: report.Query, row: report.Row, *, baseline: bool) -> Figure:
@@ -403,7 +403,7 @@ def records(request):
     """明细: the records behind one figure of a report (?<report params>&key=&baseline=0|1&part=)."""
     _require_scope(request.user)
     form = RecordsForm(request.GET, user=request.user)
-    context = {"nav": "stats", "error": None, "builder_url": reverse("stats") + "?" + request.GET.urlencode()}
+    context = {"nav": "stats", "error": None, "builder_url": reverse("stats:builder") + "?" + request.GET.urlencode()}
     try:
         if not form.is_valid():
             raise error_of(form)
@@ -470,7 +470,7 @@ def dashboard(request):
     today = timezone.localdate()
     choices = dashboard_periods(today)
     form = DashboardForm(request.GET)
-    context = {"nav": "stats", "choices": choices, "data_url": reverse("stats-dashboard-data"), "error": None}
+    context = {"nav": "stats", "choices": choices, "data_url": reverse("stats:dashboard-data"), "error": None}
     if form.is_valid():
         period = form.cleaned_data["period"]
         context["period"] = period.code if period else choices[-1][1]
@@ -583,7 +583,7 @@ def _heat(rep: report.Report) -> dict:
     return {
         "counts": counts,
         "max": max(counts.values(), default=0),
-        "records": reverse("stats-records") + "?" + urlencode(rep.query.params(baseline=0, part="value")) + "&key=",
+        "records": reverse("stats:records") + "?" + urlencode(rep.query.params(baseline=0, part="value")) + "&key=",
     }
 
 
