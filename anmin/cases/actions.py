@@ -2,6 +2,7 @@
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from anmin.cases import signals
 from anmin.cases.lifecycle import FINAL_STATUSES, CaseKind, CaseStatus, Transition, transition_for
@@ -14,6 +15,7 @@ from anmin.cases.models import (
     CaseSequence,
     Measure,
 )
+from anmin.core import approvals
 from anmin.core.actions import Action
 from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.sequences import increment
@@ -193,8 +195,7 @@ class ChangeCaseStatus(Action):
             _apply(case, transition, self.by, reason, now)
             self.audit(case, {"status": case.status})
             return case, None
-        if case.approvals.pending().filter(transition=transition.code).exists():
-            raise Conflict(_("已有待审批的“%(label)s”申请") % {"label": transition.label}, field="action")
+        approvals.refuse_second_request(case.approvals.filter(transition=transition.code), transition.label)
         approval = ApprovalRequest.objects.create(
             case=case,
             transition=transition.code,
@@ -210,87 +211,49 @@ class ChangeCaseStatus(Action):
         return case, approval
 
 
-class DecideApproval(Action):
-    """审批: approve or reject a pending request. Nobody approves their own request; the approver
-    must hold an approving role over the case's unit. An approval applies the transition at once."""
+class DecideApproval(approvals.DecideApproval):
+    """审批 of a case's request (anmin.core.approvals.DecideApproval has the rules). Approving a
+    transition applies it at once; a 强制措施 takes effect or is refused with the request; a 延长办案
+    期限 is the clock's, which supervision applies when told by `approval_decided`."""
 
+    model = ApprovalRequest
     audit_action = "approval.decide"
+    not_in_scope = gettext_lazy("无权审批该案件")
 
-    def __init__(self, *, approval: ApprovalRequest, approve: bool, by, note: str = ""):
-        self.approval = approval
-        self.approve = approve
-        self.by = by
-        self.note = note
-
-    def check(self):
-        if not isinstance(self.approve, bool):
-            raise ActionError(_("请选择批准或不批准"), field="approve")
-        if not (self.by and self.by.is_authenticated and self.by.can_approve):
-            raise Denied(_("只有具有审批权限的领导可以审批"))
-        if not Case.objects.visible_to(self.by).filter(pk=self.approval.case_id).exists():
-            raise Denied(_("无权审批该案件"))
-        if self.approval.requested_by_id == self.by.pk:
-            raise Denied(_("不能审批自己提出的申请"), code="self_approval")
-
-    def run(self) -> ApprovalRequest:
-        approval = ApprovalRequest.objects.select_for_update().select_related("case").get(pk=self.approval.pk)
-        if approval.status != ApprovalRequest.Status.PENDING:
-            raise ActionError(_("该申请已经处理"), field="approve", code="decided")
-        note = clean_text(self.note, "note", _("审批意见"), 500, required=not self.approve)
-        now = timezone.now()
-        case = Case.objects.select_for_update().get(pk=approval.case_id)
+    def refuse_stale(self, approval: ApprovalRequest, case: Case) -> None:
         if approval.measure_id is not None:
-            return self._decide_measure(approval, case, note, now)
+            if not case.is_open:
+                raise ActionError(_("案件已结束，该申请不能再批准"), field="approve", code="stale")
+            return
         if approval.transition.startswith("extend:"):
-            return self._decide_extension(approval, case, note, now)
+            return
         transition = transition_for(case.kind, approval.transition)
-        if self.approve and (transition is None or case.status not in transition.sources):
+        if transition is None or case.status not in transition.sources:
             raise ActionError(_("案件状态已经变化，该申请不能再批准"), field="approve", code="stale")
-        approval.status = ApprovalRequest.Status.APPROVED if self.approve else ApprovalRequest.Status.REJECTED
-        approval.decided_by = self.by
-        approval.decided_at = now
-        approval.decision_note = note
-        approval.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-        if self.approve:
-            _apply(case, transition, self.by, note or _("批准"), now)
+
+    def apply(self, approval: ApprovalRequest, case: Case, note: str, now) -> None:
+        if approval.measure_id is not None:
+            measure = approval.measure
+            measure.status = Measure.Status.ACTIVE if self.approve else Measure.Status.REJECTED
+            measure.started_at = now if self.approve else None
+            measure.save(update_fields=["status", "started_at"])
+            change = "started" if self.approve else "rejected"
+            signals.measure_changed.send(sender=Measure, measure=measure, change=change, by=self.by)
+            verb = _("批准%(label)s") if self.approve else _("不批准%(label)s")
+            label = verb % {"label": approval.label}
+            record(case, f"decide_{measure.kind}", label, self.by, note=note or measure.person.name)
+        elif approval.transition.startswith("extend:"):
+            signals.approval_decided.send(sender=ApprovalRequest, approval=approval, approved=self.approve, by=self.by)
+        elif self.approve:
+            _apply(case, transition_for(case.kind, approval.transition), self.by, note or _("批准"), now)
         else:
-            record(
-                case,
-                f"reject_{approval.transition}",
-                _("不批准%(label)s") % {"label": approval.label},
-                self.by,
-                note=note,
-            )
-        self.audit(approval, {"approved": self.approve, "case": case.number})
-        return approval
+            label = _("不批准%(label)s") % {"label": approval.label}
+            record(case, f"reject_{approval.transition}", label, self.by, note=note)
 
-    def _decide_extension(self, approval: ApprovalRequest, case: Case, note: str, now) -> ApprovalRequest:
-        # 延长办案期限: the clock belongs to supervision, which applies (or refuses) the decision.
-        approval.status = ApprovalRequest.Status.APPROVED if self.approve else ApprovalRequest.Status.REJECTED
-        approval.decided_by, approval.decided_at, approval.decision_note = self.by, now, note
-        approval.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-        signals.approval_decided.send(sender=ApprovalRequest, approval=approval, approved=self.approve, by=self.by)
-        self.audit(approval, {"approved": self.approve, "case": case.number})
-        return approval
-
-    def _decide_measure(self, approval: ApprovalRequest, case: Case, note: str, now) -> ApprovalRequest:
-        if self.approve and not case.is_open:
-            raise ActionError(_("案件已结束，该申请不能再批准"), field="approve", code="stale")
-        measure = approval.measure
-        approval.status = ApprovalRequest.Status.APPROVED if self.approve else ApprovalRequest.Status.REJECTED
-        approval.decided_by, approval.decided_at, approval.decision_note = self.by, now, note
-        approval.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-        measure.status = Measure.Status.ACTIVE if self.approve else Measure.Status.REJECTED
-        measure.started_at = now if self.approve else None
-        measure.save(update_fields=["status", "started_at"])
-        change = "started" if self.approve else "rejected"
-        signals.measure_changed.send(sender=Measure, measure=measure, change=change, by=self.by)
-        verb = _("批准%(label)s") if self.approve else _("不批准%(label)s")
-        record(
-            case, f"decide_{measure.kind}", verb % {"label": approval.label}, self.by, note=note or measure.person.name
-        )
-        self.audit(approval, {"approved": self.approve, "measure": measure.kind})
-        return approval
+    def audit_data(self, approval: ApprovalRequest, case: Case) -> dict:
+        if approval.measure_id is not None:
+            return {"measure": approval.measure.kind}
+        return {"case": case.number}
 
 
 def _person_fields(data: dict) -> dict:

@@ -18,6 +18,8 @@ from anmin.cases.actions import (
 )
 from anmin.cases.lifecycle import CaseKind, CaseStatus, available_transitions
 from anmin.cases.models import ApprovalRequest, Case, CasePerson, Measure
+from anmin.core import approvals
+from anmin.core.approvals import ApprovalFieldsOut, DecisionIn, approval_fields
 from anmin.core.errors import ActionError
 from anmin.core.masking import mask_id_number, mask_phone
 from anmin.core.schema import Id, Offset
@@ -44,11 +46,6 @@ class TransitionIn(Schema):
     reason: str = Field("", max_length=20000)
 
 
-class DecisionIn(Schema):
-    approve: bool
-    note: str = Field("", max_length=2000)
-
-
 class CaseEventOut(Schema):
     action: str
     label: str
@@ -59,19 +56,11 @@ class CaseEventOut(Schema):
     note: str
 
 
-class ApprovalOut(Schema):
-    id: int
+class ApprovalOut(ApprovalFieldsOut):
     case_id: int
     case_number: str
     transition: str
     label: str
-    reason: str
-    status: str
-    requested_by: str
-    requested_at: datetime
-    decided_by: str | None
-    decided_at: datetime | None
-    decision_note: str
 
 
 class CaseOut(Schema):
@@ -185,18 +174,11 @@ def case_out(case: Case) -> dict:
 
 def approval_out(a: ApprovalRequest) -> dict:
     return {
-        "id": a.pk,
+        **approval_fields(a),
         "case_id": a.case_id,
         "case_number": a.case.number,
         "transition": a.transition,
         "label": a.label,
-        "reason": a.reason,
-        "status": a.status,
-        "requested_by": a.requested_by.audit_label,
-        "requested_at": a.requested_at,
-        "decided_by": a.decided_by.audit_label if a.decided_by else None,
-        "decided_at": a.decided_at,
-        "decision_note": a.decision_note,
     }
 
 
@@ -292,17 +274,12 @@ def change_status(request, case_id: Id, payload: TransitionIn):
 
 @router.get("/approvals", response=list[ApprovalOut], summary="审批待办")
 def approval_inbox(request):
-    qs = ApprovalRequest.objects.inbox_of(request.user).select_related("case", "requested_by", "decided_by")
-    return [approval_out(a) for a in qs.order_by("requested_at")]
+    return [approval_out(a) for a in approvals.inbox(ApprovalRequest, request.user)]
 
 
 @router.post("/approvals/{approval_id}/decision", response=ApprovalOut, summary="审批：批准或不批准")
 def decide(request, approval_id: Id, payload: DecisionIn):
-    qs = ApprovalRequest.objects.filter(case__in=Case.objects.visible_to(request.user)).select_related("case")
-    approval = get_object_or_404(qs, pk=approval_id)
-    DecideApproval(approval=approval, approve=payload.approve, note=payload.note, by=request.user).execute()
-    approval = ApprovalRequest.objects.select_related("case", "requested_by", "decided_by").get(pk=approval.pk)
-    return approval_out(approval)
+    return approval_out(approvals.decide(DecideApproval, request, approval_id, payload))
 
 
 @router.post("/cases/{case_id}/persons", response={201: PersonOut}, summary="登记涉案人员")

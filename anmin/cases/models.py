@@ -7,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anmin.cases.lifecycle import FINAL_STATUSES, CaseKind, CaseStatus
+from anmin.core.approvals import Approval, ApprovalQuerySet
 from anmin.core.uploads import private_storage
 from anmin.incidents.models import Category, Incident
 from anmin.org.models import Organization, scope_path
@@ -119,56 +120,37 @@ class CaseEvent(models.Model):
         return f"{self.case.number} {self.label}"
 
 
-class ApprovalQuerySet(models.QuerySet):
-    def pending(self):
-        return self.filter(status=ApprovalRequest.Status.PENDING)
-
-    def inbox_of(self, user):
-        """Pending requests this user may decide: in their scope, asked by someone else."""
-        if not getattr(user, "can_approve", False):
-            return self.none()
-        return self.pending().filter(case__in=Case.objects.visible_to(user)).exclude(requested_by=user)
-
-
-class ApprovalRequest(models.Model):
-    """审批: a transition the law reserves to a leader (立案、不予立案、撤案、处罚决定), asked for by
-    the investigator and decided by someone else with the right to approve. Nobody approves their
-    own request."""
+class ApprovalRequest(Approval):
+    """审批: a transition the law reserves to a leader (立案、不予立案、撤案、处罚决定), a 强制措施
+    (拘留、提请批准逮捕) or 延长办案期限, asked for by the investigator and decided by someone else
+    with the right to approve. Nobody approves their own request (see anmin.core.approvals)."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("待审批")
         APPROVED = "approved", _("已批准")
         REJECTED = "rejected", _("不批准")
+        # A 延长办案期限 request whose clock stopped before anyone decided it (supervision).
         WITHDRAWN = "withdrawn", _("已撤回")
+
+    subject_field = "case"
 
     case = models.ForeignKey(Case, verbose_name=_("案件"), related_name="approvals", on_delete=models.CASCADE)
     transition = models.CharField(_("申请事项"), max_length=30)
     label = models.CharField(_("事项名称"), max_length=40)
-    reason = models.TextField(_("申请理由"), max_length=2000)
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), related_name="+", on_delete=models.PROTECT
-    )
-    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("审批人"), related_name="+", null=True, on_delete=models.PROTECT
-    )
-    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
-    decision_note = models.CharField(_("审批意见"), max_length=500, blank=True)
     measure = models.ForeignKey(
         "Measure", verbose_name=_("强制措施"), null=True, blank=True, related_name="approvals", on_delete=models.CASCADE
     )
 
     objects = ApprovalQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Approval.Meta):
         verbose_name = _("审批")
         verbose_name_plural = _("审批")
-        ordering = ["-requested_at"]
         constraints = [
             # One open request per case and matter: a second 立案 request while one waits is a mistake.
             models.UniqueConstraint(
-                fields=["case", "transition"], condition=Q(status="pending"), name="one_pending_request_per_matter"
+                fields=["case", "transition"], condition=Approval.OPEN, name="one_pending_request_per_matter"
             )
         ]
 

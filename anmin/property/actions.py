@@ -14,12 +14,14 @@ from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from anmin.cases.actions import can_handle
 from anmin.cases.lifecycle import FINAL_STATUSES
 from anmin.cases.models import Case
+from anmin.core import approvals
 from anmin.core.actions import Action
-from anmin.core.errors import ActionError, Conflict, Denied
+from anmin.core.errors import ActionError, Denied
 from anmin.core.idnumber import clean_id_number
 from anmin.core.sequences import increment
 from anmin.core.uploads import check_upload
@@ -372,12 +374,7 @@ def _step_or_error(item: SeizedItem, action) -> Step:
 
 def _request_approval(asking: Action, item: SeizedItem, step: Step, reason, now: datetime) -> PropertyApproval:
     reason = clean_text(reason, "note", _("申请理由"), MAX_REASON, required=True)
-    open_ = item.approvals.select_for_update().filter(action=step.action)
-    for approval in open_.exclude(status=PropertyApproval.Status.REJECTED):
-        if approval.status == PropertyApproval.Status.PENDING:
-            raise Conflict(_("已有待审批的“%(label)s”申请") % {"label": step.label}, field="action")
-        if approval.is_usable:
-            raise Conflict(_("“%(label)s”已经批准，可以直接办理") % {"label": step.label}, field="action")
+    approvals.refuse_second_request(item.approvals.filter(action=step.action), step.label)
     approval = PropertyApproval.objects.create(
         item=item, action=step.action, reason=reason, requested_by=asking.by, requested_at=now
     )
@@ -514,43 +511,19 @@ class RequestPropertyApproval(Action):
         return _request_approval(self, item, step, self.reason, self.at or timezone.now())
 
 
-class DecidePropertyApproval(Action):
-    """审批: approve or reject a pending request for 调用出库 or a disposal. Nobody approves their own
-    request, and the approver must hold an approving role over the item's case. Approval authorises
-    the step once; the step itself is recorded when the item moves (RecordCustody)."""
+class DecidePropertyApproval(approvals.DecideApproval):
+    """审批 of a request for 调用出库 or a disposal (anmin.core.approvals.DecideApproval has the
+    rules). Approval authorises the step once; the step itself is recorded when the item moves
+    (RecordCustody)."""
 
+    model = PropertyApproval
     audit_action = "property.approval.decide"
+    not_in_scope = gettext_lazy("无权审批该涉案财物")
 
-    def __init__(self, *, approval: PropertyApproval, approve: bool, by, note: str = "", at: datetime | None = None):
-        self.approval = approval
-        self.approve = approve
-        self.by = by
-        self.note = note
-        self.at = at
-
-    def check(self) -> None:
-        if not isinstance(self.approve, bool):
-            raise ActionError(_("请选择批准或不批准"), field="approve")
-        if not (self.by and self.by.is_authenticated and self.by.can_approve):
-            raise Denied(_("只有具有审批权限的领导可以审批"))
-        if not SeizedItem.objects.visible_to(self.by).filter(pk=self.approval.item_id).exists():
-            raise Denied(_("无权审批该涉案财物"))
-        if self.approval.requested_by_id == self.by.pk:
-            raise Denied(_("不能审批自己提出的申请"), code="self_approval")
-
-    def run(self) -> PropertyApproval:
-        approval = PropertyApproval.objects.select_for_update().get(pk=self.approval.pk)
-        if approval.status != PropertyApproval.Status.PENDING:
-            raise ActionError(_("该申请已经处理"), field="approve", code="decided")
-        note = clean_text(self.note, "note", _("审批意见"), 500, required=not self.approve)
-        item = SeizedItem.objects.select_for_update().get(pk=approval.item_id)
+    def refuse_stale(self, approval: PropertyApproval, item: SeizedItem) -> None:
         step = step_for(approval.action)
-        if self.approve and (step is None or item.status not in step.sources):
+        if step is None or item.status not in step.sources:
             raise ActionError(_("财物状态已经变化，该申请不能再批准"), field="approve", code="stale")
-        approval.status = PropertyApproval.Status.APPROVED if self.approve else PropertyApproval.Status.REJECTED
-        approval.decided_by = self.by
-        approval.decided_at = self.at or timezone.now()
-        approval.decision_note = note
-        approval.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
-        self.audit(approval, {"approved": self.approve, "item": item.label_code, "action": approval.action})
-        return approval
+
+    def audit_data(self, approval: PropertyApproval, item: SeizedItem) -> dict:
+        return {"item": item.label_code, "action": approval.action}

@@ -17,6 +17,8 @@ from ninja import Field, File, Form, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
 from anmin.cases.models import Case
+from anmin.core import approvals
+from anmin.core.approvals import ApprovalFieldsOut, DecisionIn, approval_fields
 from anmin.core.errors import ActionError
 from anmin.core.lanes import heavy
 from anmin.core.schema import Id, Offset
@@ -58,11 +60,6 @@ class CustodyIn(Schema):
     location: str = Field("", max_length=2000, description="存放位置（入库、归还时必填）")
     counterpart: str = Field("", max_length=2000, description="交接对象：保管员、调用人、领取人")
     note: str = Field("", max_length=20000, description="说明；须审批的环节作为申请理由")
-
-
-class PropertyDecisionIn(Schema):
-    approve: bool
-    note: str = Field("", max_length=2000)
 
 
 class ItemFilter(Schema):
@@ -121,19 +118,11 @@ class CustodyEventOut(Schema):
     approval_id: int | None
 
 
-class PropertyApprovalOut(Schema):
-    id: int
+class PropertyApprovalOut(ApprovalFieldsOut):
     item_id: int
     label_code: str
     action: str
     label: str
-    reason: str
-    status: str
-    requested_by: str
-    requested_at: datetime
-    decided_by: str | None
-    decided_at: datetime | None
-    decision_note: str
     executed_at: datetime | None
 
 
@@ -217,18 +206,11 @@ def item_out(item: SeizedItem) -> dict:
 
 def approval_out(a: PropertyApproval) -> dict:
     return {
-        "id": a.pk,
+        **approval_fields(a),
         "item_id": a.item_id,
         "label_code": a.item.label_code,
         "action": a.action,
         "label": a.get_action_display(),
-        "reason": a.reason,
-        "status": a.status,
-        "requested_by": a.requested_by.audit_label,
-        "requested_at": a.requested_at,
-        "decided_by": a.decided_by.audit_label if a.decided_by else None,
-        "decided_at": a.decided_at,
-        "decision_note": a.decision_note,
         "executed_at": a.executed_at,
     }
 
@@ -360,17 +342,12 @@ def list_items(request, filters: Query[ItemFilter]):
 
 @router.get("/property/approvals", response=list[PropertyApprovalOut], summary="涉案财物审批待办")
 def approval_inbox(request):
-    qs = PropertyApproval.objects.inbox_of(request.user).select_related("item", "requested_by", "decided_by")
-    return [approval_out(a) for a in qs.order_by("requested_at", "id")]
+    return [approval_out(a) for a in approvals.inbox(PropertyApproval, request.user)]
 
 
 @router.post("/property/approvals/{approval_id}/decision", response=PropertyApprovalOut, summary="审批：批准或不批准")
-def decide(request, approval_id: Id, payload: PropertyDecisionIn):
-    qs = PropertyApproval.objects.filter(item__in=SeizedItem.objects.visible_to(request.user))
-    approval = get_object_or_404(qs, pk=approval_id)
-    DecidePropertyApproval(approval=approval, approve=payload.approve, note=payload.note, by=request.user).execute()
-    approval = PropertyApproval.objects.select_related("item", "requested_by", "decided_by").get(pk=approval.pk)
-    return approval_out(approval)
+def decide(request, approval_id: Id, payload: DecisionIn):
+    return approval_out(approvals.decide(DecidePropertyApproval, request, approval_id, payload))
 
 
 def _review_row(item: SeizedItem, section: str, at: datetime, lent_days: int) -> dict:

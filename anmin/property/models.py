@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anmin.cases.models import Case
+from anmin.core.approvals import Approval, ApprovalQuerySet
 from anmin.core.masking import mask_id_number
 from anmin.core.uploads import private_storage
 from anmin.org.models import scope_path
@@ -164,60 +165,34 @@ class PropertySequence(models.Model):
     last = models.PositiveIntegerField(default=0)
 
 
-class PropertyApprovalQuerySet(models.QuerySet):
-    def pending(self):
-        return self.filter(status=PropertyApproval.Status.PENDING)
-
-    def inbox_of(self, user):
-        """Pending requests this user may decide: items in their scope, asked for by someone else."""
-        if not getattr(user, "can_approve", False):
-            return self.none()
-        return self.pending().filter(item__in=SeizedItem.objects.visible_to(user)).exclude(requested_by=user)
+#: Which property approvals hold their step: waiting for a decision, or granted and not yet used
+#: (asking again then would authorise the step twice).
+OPEN_PROPERTY_APPROVAL = Q(status="pending") | Q(status="approved", executed_at__isnull=True)
 
 
-class PropertyApproval(models.Model):
+class PropertyApproval(Approval):
     """审批 for a custody step the regulation reserves to a leader: 调用出库 (art. 11: 经办案部门负责人
     批准) and the disposals 发还、没收、销毁. The investigator asks, another officer with the right to
-    approve decides; nobody approves their own request. An approval authorises the step once: the
-    step is recorded when the item actually moves, and the event points back at the approval."""
+    approve decides; nobody approves their own request (see anmin.core.approvals). An approval
+    authorises the step once: the step is recorded when the item actually moves, and the event
+    points back at the approval."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", _("待审批")
-        APPROVED = "approved", _("已批准")
-        REJECTED = "rejected", _("不批准")
+    subject_field = "item"
+    OPEN = OPEN_PROPERTY_APPROVAL
 
     item = models.ForeignKey(SeizedItem, verbose_name=_("涉案财物"), related_name="approvals", on_delete=models.PROTECT)
     action = models.CharField(_("申请事项"), max_length=16, choices=CustodyAction.choices)
-    reason = models.TextField(_("申请理由"), max_length=2000)
-    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("申请人"), related_name="+", on_delete=models.PROTECT
-    )
-    requested_at = models.DateTimeField(_("申请时间"), default=timezone.now)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("审批人"),
-        related_name="+",
-        null=True,
-        blank=True,
-        on_delete=models.PROTECT,
-    )
-    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
-    decision_note = models.CharField(_("审批意见"), max_length=500, blank=True)
     executed_at = models.DateTimeField(_("执行时间"), null=True, blank=True)
 
-    objects = PropertyApprovalQuerySet.as_manager()
+    objects = ApprovalQuerySet.as_manager()
 
-    class Meta:
+    class Meta(Approval.Meta):
         verbose_name = _("涉案财物审批")
         verbose_name_plural = _("涉案财物审批")
-        ordering = ["-requested_at"]
         constraints = [
             # One open matter per item and step: waiting for a decision, or approved and not yet used.
             models.UniqueConstraint(
-                fields=["item", "action"],
-                condition=Q(status="pending") | Q(status="approved", executed_at__isnull=True),
-                name="one_open_property_approval",
+                fields=["item", "action"], condition=OPEN_PROPERTY_APPROVAL, name="one_open_property_approval"
             )
         ]
 
