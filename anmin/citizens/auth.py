@@ -5,6 +5,7 @@ from functools import wraps
 from urllib.parse import urlencode
 
 from django.shortcuts import redirect
+from django.urls import reverse
 
 from anmin.citizens.models import Citizen
 
@@ -37,9 +38,9 @@ def citizen_required(view=None, *, verified: bool = False):
         def wrapper(request, *args, **kwargs):
             citizen = current_citizen(request)
             if citizen is None:
-                return redirect(f"/portal/login/?{urlencode({'next': request.get_full_path()})}")
+                return redirect(f"{reverse('citizens:login')}?{urlencode({'next': request.get_full_path()})}")
             if verified and not citizen.is_verified:
-                return redirect(f"/portal/me/?{urlencode({'next': request.get_full_path()})}")
+                return redirect(f"{reverse('citizens:me')}?{urlencode({'next': request.get_full_path()})}")
             request.citizen = citizen
             return func(request, *args, **kwargs)
 

@@ -17,8 +17,10 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _next(request, default: str = "/portal/") -> str:
-    """The `next` address posted with the form (or in the query string), if it is one of ours."""
+def _next(request, default: str = "") -> str:
+    """The `next` address posted with the form (or in the query string), if it is one of ours;
+    otherwise `default`, or the portal's home."""
+    default = default or reverse("citizens:home")
     data = request.POST if "next" in request.POST else request.GET
     form = NextForm(data)
     target = (form.cleaned_data["next"] if form.is_valid() else "") or default
@@ -94,7 +96,7 @@ def me(request):
             error = exc
             values = {**values, "id_number": "", **form.cleaned_data}
         else:
-            return redirect(_next(request, "/portal/me/?done=1"))
+            return redirect(_next(request, reverse("citizens:me") + "?done=1"))
     return render(
         request,
         "citizens/me.html",
