@@ -203,6 +203,12 @@ TILE_URL = envstr("TILE_URL", "")  # e.g. http://tiles.intranet/{z}/{x}/{y}.png;
 TILE_COORDS = envstr("TILE_COORDS", "wgs84")  # wgs84 or gcj02, the datum the tile server draws in
 if TILE_COORDS not in ("wgs84", "gcj02"):
     raise ImproperlyConfigured(f"TILE_COORDS must be wgs84 or gcj02, got {TILE_COORDS!r}")
+# Where a map opens for a user who sees the whole city (a station's map opens on its own grid): the
+# urban centre, where most calls come from. The default is Hengshui's 桃城区, the demo city.
+MAP_CENTRE = (envfloat("MAP_CENTRE_LAT", 37.735), envfloat("MAP_CENTRE_LON", 115.675))
+if not (-90 <= MAP_CENTRE[0] <= 90 and -180 <= MAP_CENTRE[1] <= 180):
+    raise ImproperlyConfigured(f"MAP_CENTRE_LAT/MAP_CENTRE_LON out of range: {MAP_CENTRE}")
+MAP_ZOOM = envint("MAP_ZOOM", 12, minimum=3, maximum=18)
 GRID_RESOLUTION = envint("GRID_RESOLUTION", 8, minimum=5, maximum=11)
 ROAD_FACTOR = envfloat("ROAD_FACTOR", 1.4)
 REPEAT_CALL_MINUTES = envint("REPEAT_CALL_MINUTES", 10, minimum=1)

@@ -1,15 +1,19 @@
-/* 可视化调度: the board's map (grid, incidents, units) and live refresh over the WebSocket. */
+/* 可视化调度: the board's map (grid, incidents, units) and live refresh over the WebSocket. Its
+   addresses, translated labels and the place the map opens on come from #board's data- attributes. */
 (function () {
+  const t = document.getElementById("board").dataset;
+  const panelUrl = (id) => t.panelUrl.replace("/0/", `/${Number(id)}/`);  /* rendered for incident 0 */
+  const centre = t.centre.split(",").map(Number);
   const tileUrl = JSON.parse(document.getElementById("tile-url").textContent);
   const coords = AnminCoords(JSON.parse(document.getElementById("tile-coords").textContent));
   let selected = JSON.parse(document.getElementById("selected-incident").textContent);
-  const map = L.map("map", { preferCanvas: true, zoomControl: true }).setView(coords.show(37.735, 115.675), 12);
+  const map = L.map("map", { preferCanvas: true, zoomControl: true }).setView(coords.show(centre[0], centre[1]), Number(t.zoom));
   if (tileUrl) L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(map);  /* no TILE_URL: the grid on a plain background */
   const bounds = JSON.parse(document.getElementById("map-bounds").textContent);
   if (bounds) map.fitBounds(bounds.map((p) => coords.show(p[0], p[1])), { padding: [20, 20] });
   const gridLayer = L.layerGroup().addTo(map), postLayer = L.layerGroup().addTo(map), lineLayer = L.layerGroup().addTo(map);
   const incidentLayer = L.layerGroup().addTo(map), unitLayer = L.layerGroup().addTo(map);
-  L.control.layers(null, { "网格": gridLayer, "点位": postLayer, "巡线": lineLayer, "警情": incidentLayer, "警力": unitLayer },
+  L.control.layers(null, { [t.tGrid]: gridLayer, [t.tPosts]: postLayer, [t.tLines]: lineLayer, [t.tIncidents]: incidentLayer, [t.tUnits]: unitLayer },
     { position: "bottomright" }).addTo(map);
   const postColour = { swat: "#6a1b9a", traffic: "#00838f", street: "#1f4e8c", checkpoint: "#c62828", station: "#37474f" };
   let staticDrawn = false;
@@ -36,11 +40,11 @@
   function loadGrid() {
     if (map.getZoom() < 11) { cells = []; drawGrid(); return; }
     const b = map.getBounds(), sw = coords.store(b.getSouth(), b.getWest()), ne = coords.store(b.getNorth(), b.getEast());
-    fetch(`/board/grid.json?south=${sw[0]}&west=${sw[1]}&north=${ne[0]}&east=${ne[1]}`, { credentials: "same-origin" })
+    fetch(`${t.gridUrl}?south=${sw[0]}&west=${sw[1]}&north=${ne[0]}&east=${ne[1]}`, { credentials: "same-origin" })
       .then((r) => r.json()).then((d) => { cells = d.cells; drawGrid(); });
   }
   function loadMarkers() {
-    const url = staticDrawn ? "/board/map.json" : "/board/map.json?static=1";
+    const url = staticDrawn ? t.mapUrl : `${t.mapUrl}?static=1`;
     staticDrawn = true;
     fetch(url, { credentials: "same-origin" }).then((r) => r.json()).then((d) => {
       incidentLayer.clearLayers(); unitLayer.clearLayers();
@@ -62,14 +66,14 @@
         const m = L.circleMarker(coords.show(i.lat, i.lon), {
           radius: i.id === selected ? 11 : 8, color: i.overdue ? "#000" : "#fff", weight: i.overdue ? 3 : 2,
           fillColor: prioColour[i.priority], fillOpacity: 0.95,
-        }).bindTooltip(`${esc(i.category)} · ${esc(i.status)}${i.overdue ? " · 超时" : ""}`).addTo(incidentLayer);
+        }).bindTooltip(`${esc(i.category)} · ${esc(i.status)}${i.overdue ? ` · ${esc(t.tOverdue)}` : ""}`).addTo(incidentLayer);
         m.on("click", () => select(i.id, true));
       }
     });
   }
   function select(id, fromMap) {
     selected = id;
-    htmx.ajax("GET", `/incidents/${id}/panel/`, { target: "#panel", swap: "innerHTML" });
+    htmx.ajax("GET", panelUrl(id), { target: "#panel", swap: "innerHTML" });
     document.querySelectorAll(".queue-item").forEach((el) => el.classList.toggle("selected", Number(el.dataset.incident) === id));
     if (!fromMap) loadMarkers();
   }
@@ -91,13 +95,13 @@
   map.on("moveend", loadGrid);
   map.on("zoomend", () => { if ((lastZoom >= 14) !== (map.getZoom() >= 14)) loadMarkers(); lastZoom = map.getZoom(); });
   document.addEventListener("keydown", (ev) => {
-    if (ev.key === "n" && !/INPUT|TEXTAREA|SELECT/.test(document.activeElement.tagName)) location.href = "/intake/";
+    if (ev.key === "n" && !/INPUT|TEXTAREA|SELECT/.test(document.activeElement.tagName)) location.href = t.intakeUrl;
   });
 
   const refreshLists = debounce(() => {
     htmx.trigger("#queue", "refresh"); htmx.trigger("#units", "refresh"); loadMarkers();
   }, 120);
-  const refreshPanel = debounce(() => { if (selected) htmx.ajax("GET", `/incidents/${selected}/panel/`, { target: "#panel", swap: "innerHTML" }); }, 120);
+  const refreshPanel = debounce(() => { if (selected) htmx.ajax("GET", panelUrl(selected), { target: "#panel", swap: "innerHTML" }); }, 120);
   AnminLive((n) => {
     refreshLists();
     if (n.kind === "incident" && n.id === selected) refreshPanel();

@@ -1,11 +1,14 @@
-/* 接警: keyboard-first intake. The map click, a typed coordinate or a gazetteer place sets the location. */
+/* 接警: keyboard-first intake. The map click, a typed coordinate or a gazetteer place sets the location.
+   Addresses and the place the map opens on come from #intake's data- attributes. */
 (function () {
+  const t = document.getElementById("intake").dataset;
+  const centre = t.centre.split(",").map(Number);
   const form = document.getElementById("intake-form");
   const lat = document.getElementById("lat"), lon = document.getElementById("lon");
   const address = document.getElementById("address"), suggest = document.getElementById("address-suggest");
   const tileUrl = JSON.parse(document.getElementById("tile-url").textContent);
   const coords = AnminCoords(JSON.parse(document.getElementById("tile-coords").textContent));
-  const map = L.map("map", { preferCanvas: true }).setView(coords.show(37.735, 115.675), 13);
+  const map = L.map("map", { preferCanvas: true }).setView(coords.show(centre[0], centre[1]), Number(t.zoom));
   if (tileUrl) L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(map);
   const grid = L.layerGroup().addTo(map);
   let marker = null;
@@ -27,7 +30,7 @@
   function loadGrid() {
     if (map.getZoom() < 12) { grid.clearLayers(); return; }
     const b = map.getBounds(), sw = coords.store(b.getSouth(), b.getWest()), ne = coords.store(b.getNorth(), b.getEast());
-    fetch(`/board/grid.json?south=${sw[0]}&west=${sw[1]}&north=${ne[0]}&east=${ne[1]}`, { credentials: "same-origin" })
+    fetch(`${t.gridUrl}?south=${sw[0]}&west=${sw[1]}&north=${ne[0]}&east=${ne[1]}`, { credentials: "same-origin" })
       .then((r) => r.ok ? r.json() : { cells: [] }).then((d) => {
         grid.clearLayers();
         for (const c of d.cells) L.polygon(c.boundary.map((p) => coords.show(p[0], p[1])), { color: "#7d8a99", weight: 0.4, fillOpacity: 0.05 })
@@ -48,7 +51,7 @@
   function take(i) { const p = items[i]; address.value = p.address ? `${p.name}（${p.address}）` : p.name; setLocation(p.lat, p.lon, true); items = []; render(); }
   address.addEventListener("input", () => {
     clearTimeout(timer);
-    timer = setTimeout(() => fetch("/places/?q=" + encodeURIComponent(address.value), { credentials: "same-origin" })
+    timer = setTimeout(() => fetch(`${t.placesUrl}?q=${encodeURIComponent(address.value)}`, { credentials: "same-origin" })
       .then((r) => r.json()).then((d) => { items = d.places; active = items.length ? 0 : -1; render(); }), 150);
   });
   address.addEventListener("keydown", (ev) => {

@@ -1,10 +1,12 @@
 /* One WebSocket per page: calls `onEvent(notice)` for every change in the user's scope, reconnects
-   with back-off, and shows the connection state in #live-state. Notices carry only kind and id. */
+   with back-off, and shows the connection state in #live-state (whose data-t-on / data-t-off carry
+   the translated titles). Notices carry only kind and id. The socket's path is routed by the ASGI
+   app, outside the URLconf, so it has no URL name to render. */
 (function (global) {
   global.AnminLive = function (onEvent) {
     let delay = 500, ws = null;
     const dot = document.getElementById("live-state");
-    function setState(on) { if (dot) { dot.classList.toggle("on", on); dot.title = on ? "实时连接正常" : "实时连接中断，正在重连"; } }
+    function setState(on) { if (dot) { dot.classList.toggle("on", on); dot.title = on ? dot.dataset.tOn : dot.dataset.tOff; } }
     function connect() {
       const proto = location.protocol === "https:" ? "wss://" : "ws://";
       ws = new WebSocket(proto + location.host + "/ws/live/");
