@@ -59,6 +59,8 @@ class IdListField(forms.Field):
             text = str(item).strip()
             if not text.isascii() or not text.isdigit():
                 raise ValidationError(self.error_messages["invalid"], code="invalid")
+            if len(text) > len(str(MAX_ID)):  # int() refuses more than 4,300 digits with a ValueError
+                raise ValidationError(self.error_messages["range"], code="range")
             number = int(text)
             if not 1 <= number <= MAX_ID:
                 raise ValidationError(self.error_messages["range"], code="range")
