@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.urls import URLResolver, get_resolver
+from django.urls import URLResolver, get_resolver, reverse
 
 ROOT = Path(__file__).resolve().parent.parent / "anmin"
 APPS = sorted(p.parent.name for p in ROOT.glob("*/urls.py"))
@@ -127,3 +127,25 @@ def test_it_rejects_a_map_centre_written_into_a_script():
     coordinate = re.compile(r"setView\([^)]*\d+\.\d{3,}")
     found = [p.name for p in SCRIPTS if coordinate.search(p.read_text())]
     assert [name for name in found if name not in ALLOWED_CENTRES] == []
+
+
+@pytest.mark.django_db
+def test_the_board_and_intake_open_on_the_configured_centre_with_rendered_addresses(city, settings):
+    settings.MAP_CENTRE, settings.MAP_ZOOM = (38.1, 116.2), 11
+    client = city.login(city.dispatcher)
+    board = client.get(reverse("dispatch:board")).content.decode()
+    assert 'data-centre="38.100000,116.200000" data-zoom="11"' in board
+    assert f'data-map-url="{reverse("dispatch:board-map")}"' in board
+    assert f'data-panel-url="{reverse("dispatch:incident-panel", args=[0])}"' in board
+    intake = client.get(reverse("dispatch:intake")).content.decode()
+    assert 'data-centre="38.100000,116.200000" data-zoom="12"' in intake
+    assert f'data-places-url="{reverse("dispatch:places")}"' in intake
+
+
+@pytest.mark.django_db
+def test_the_board_labels_follow_the_language(city):
+    client = city.login(city.dispatcher)
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    board = client.get(reverse("dispatch:board")).content.decode()
+    assert 'data-t-incidents="Incident"' in board and 'data-t-grid="Grid cell"' in board
+    assert 'id="live-state" class="live-dot" data-t-on="' in board
