@@ -1,5 +1,6 @@
 """Limits the server holds before a request reaches Django: body size, static paths, the heavy lane."""
 
+import asyncio
 import json
 import threading
 
@@ -33,11 +34,17 @@ class Counting:
         return [threading.current_thread().name.encode()]
 
 
+def run_apart(coroutine) -> None:
+    """asyncio.run in a thread of its own: the session's Playwright keeps a loop running in this one."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        runner.submit(asyncio.run, coroutine).result()
+
+
 def call_connected(app, scope):
     """Like asgi_call, but the client stays connected after its (empty) body, as a browser does:
     Django's own ASGI handler (which serves static files) stops at a disconnect."""
-    import asyncio
-
     sent = []
     messages = [{"type": "http.request", "body": b"", "more_body": False}]
 
@@ -50,7 +57,7 @@ def call_connected(app, scope):
     async def send(message):
         sent.append(message)
 
-    asyncio.run(app(scope, receive, send))
+    run_apart(app(scope, receive, send))
     return sent
 
 
@@ -106,9 +113,7 @@ def test_it_stops_reading_at_the_first_chunk_past_the_limit(settings):
     async def send(message):
         sent.append(message)
 
-    import asyncio
-
-    asyncio.run(ThreadPoolDjango(Counting(), threads=1)(scope("/x/", "PUT"), receive, send))
+    run_apart(ThreadPoolDjango(Counting(), threads=1)(scope("/x/", "PUT"), receive, send))
     assert sent[0]["status"] == 413 and len(read) == 4  # 4 × 300 KB is the first count past 1 MB
 
 
