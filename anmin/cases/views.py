@@ -50,6 +50,7 @@ from anmin.cases.forms import (
 )
 from anmin.cases.lifecycle import CaseKind, CaseStatus, available_transitions
 from anmin.cases.models import ApprovalRequest, Case, CaseDocument, CasePerson, Measure
+from anmin.core import approvals
 from anmin.core.errors import ActionError
 from anmin.core.forms import clean, first_error
 from anmin.core.masking import mask_id_number
@@ -351,15 +352,8 @@ class Helpers(CaseOperation):
 
 
 def _inbox_response(request, *, failed: int | None = None, error: ActionError | None = None) -> HttpResponse:
-    pending = list(
-        ApprovalRequest.objects.inbox_of(request.user)
-        .select_related("case__organization", "requested_by")
-        .order_by("requested_at")
-    )
-    # The message goes beside its request; one not in this inbox (not the user's to decide) gets it on top.
-    on_page = any(a.pk == failed for a in pending)
-    context = {"nav": "approvals", "pending": pending, "failed": failed, "error": error}
-    context["error_on_top"] = error and not on_page
+    pending = ApprovalRequest.objects.inbox_of(request.user).select_related("case__organization", "requested_by")
+    context = {"nav": "approvals", **approvals.inbox_context(pending, failed=failed, error=error)}
     return render(request, "cases/approvals.html", context, status=error.status if error else 200)
 
 
@@ -376,8 +370,7 @@ def approval_inbox(request):
 @require_POST
 def approval_decide(request, pk):
     """批准 or 不批准 one request; a refusal shows the inbox again with the message at that request."""
-    qs = ApprovalRequest.objects.filter(case__in=Case.objects.visible_to(request.user))
-    approval = get_object_or_404(qs, pk=pk)
+    approval = get_object_or_404(ApprovalRequest.objects.visible_to(request.user).select_related("case"), pk=pk)
     try:
         data = clean(DecisionForm, request.POST)
         DecideApproval(

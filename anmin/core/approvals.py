@@ -175,6 +175,15 @@ class DecideApproval(Action):
         return {}
 
 
+def inbox_context(pending: ApprovalQuerySet, *, failed: int | None, error: ActionError | None) -> dict:
+    """What an inbox page shows: the requests waiting (oldest first) and, after a refused decision,
+    its message beside that request, or on top when the request is not in this inbox (not the
+    user's to decide), where it would otherwise show nowhere."""
+    pending = list(pending.order_by("requested_at", "id"))
+    on_page = any(a.pk == failed for a in pending)
+    return {"pending": pending, "failed": failed, "error": error, "error_on_top": bool(error) and not on_page}
+
+
 # --- the API's side: one shape for every domain's requests and decisions ---------------------------
 
 

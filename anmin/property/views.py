@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 from anmin.cases.actions import can_handle
 from anmin.cases.forms import DecisionForm
 from anmin.cases.models import Case
+from anmin.core import approvals
 from anmin.core.errors import ActionError
 from anmin.core.forms import clean
 from anmin.property.actions import AddItemPhoto, DecidePropertyApproval, RecordCustody, RegisterItem
@@ -152,15 +153,8 @@ class Custody(RegisterOperation):
 
 def _review_page(request, *, failed: int | None = None, error: ActionError | None = None) -> HttpResponse:
     report = review(request.user)
-    pending = list(
-        PropertyApproval.objects.inbox_of(request.user)
-        .select_related("item__case", "requested_by")
-        .order_by("requested_at")
-    )
-    # The message goes beside its request; one not in this inbox (not the user's to decide) gets it on top.
-    on_page = any(a.pk == failed for a in pending)
-    context = {"nav": "property", "report": report, "pending": pending, "failed": failed, "error": error}
-    context["error_on_top"] = error and not on_page
+    pending = PropertyApproval.objects.inbox_of(request.user).select_related("item__case", "requested_by")
+    context = {"nav": "property", "report": report, **approvals.inbox_context(pending, failed=failed, error=error)}
     return render(request, "property/review.html", context, status=error.status if error else 200)
 
 
@@ -176,9 +170,7 @@ def property_review(request):
 @require_POST
 def property_decide(request, pk):
     """批准 or 不批准 a property request; a refusal shows the page again with the message at it."""
-    approval = get_object_or_404(
-        PropertyApproval.objects.filter(item__in=SeizedItem.objects.visible_to(request.user)), pk=pk
-    )
+    approval = get_object_or_404(PropertyApproval.objects.visible_to(request.user).select_related("item"), pk=pk)
     try:
         data = clean(DecisionForm, request.POST)
         DecidePropertyApproval(
