@@ -139,6 +139,7 @@ def test_the_redis_channel_layer_carries_a_board_notice_between_worker_processes
     """With several workers each process has its own channel layer; a notice published by one must
     reach a board connected to another (as `anmin serve --workers N` with REDIS_URL runs)."""
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     from channels_redis.pubsub import RedisPubSubChannelLayer
 
@@ -156,7 +157,9 @@ def test_the_redis_channel_layer_carries_a_board_notice_between_worker_processes
             await board_worker.flush()
             await intake_worker.flush()
 
-    assert asyncio.run(exchange()) == {"type": "event", "kind": "incident", "id": 7}
+    # In a thread of its own: the session's Playwright keeps an event loop running in this one.
+    with ThreadPoolExecutor(max_workers=1) as runner:
+        assert runner.submit(asyncio.run, exchange()).result() == {"type": "event", "kind": "incident", "id": 7}
 
 
 def test_the_redis_cache_keeps_one_client_for_all_requests_and_threads():
