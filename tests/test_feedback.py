@@ -486,6 +486,8 @@ def test_a_refused_application_opens_one_survey_and_one_audit_entry(city, citize
     s = Survey.objects.get()
     assert (s.matter, s.organization, s.officer) == (app, city.station_a1, city.station_officer)
     assert s.closed_at == s.opened_at and s.sms_sent_at is not None  # refused now: no completed_at
-    assert len([text for to, text in sms.LogBackend.outbox if to == citizen.phone and "/s/" in text]) == 1
+    invites = [text for to, text in sms.LogBackend.outbox if to == citizen.phone and "/s/" in text]
+    assert len(invites) == 1
+    assert "不予受理" in invites[0] and "已办结" not in invites[0]  # the citizen is not told it was done
     assert AuditEntry.objects.filter(action="services.reject", object_id=str(app.pk)).count() == 1
     assert not AuditEntry.objects.filter(action="feedback.open").exists()

@@ -36,6 +36,7 @@ from anmin.feedback.models import (
     new_token,
 )
 from anmin.org.models import Organization, Role, scope_path
+from anmin.services.models import Application, ApplicationStatus
 
 #: A link answers for 30 days; after that only a staff phone 回访 can record an answer.
 LINK_DAYS = 30
@@ -136,9 +137,14 @@ class OpenSurvey(Action):
         if self.own_entry:
             self.audit(survey, {"matter": survey.matter_label, "kind": self.kind, "sms": bool(mobile)})
         if mobile:
-            text = _("【安民】您反映的%(kind)s（%(label)s）已办结。请对办理情况作出评价：%(url)s（30 天内有效）") % {
+            # An application refused (不予受理) is not 办结: telling the citizen it was would be false.
+            refused = isinstance(self.matter, Application) and self.matter.status == ApplicationStatus.REJECTED
+            text = _(
+                "【安民】您反映的%(kind)s（%(label)s）%(outcome)s。请对办理情况作出评价：%(url)s（30 天内有效）"
+            ) % {
                 "kind": survey.get_kind_display(),
                 "label": survey.matter_label,
+                "outcome": _("已作出不予受理决定") if refused else _("已办结"),
                 "url": survey_url(token),
             }
             sms.send(mobile, text)  # after the commit, as every SMS
