@@ -74,7 +74,9 @@
   const classes = chartIn(document.getElementById("chart-classes"));
   const coords = AnminCoords(JSON.parse(document.getElementById("tile-coords").textContent));
   const tileUrl = JSON.parse(document.getElementById("tile-url").textContent);
-  const map = L.map("dash-map", { preferCanvas: true }).setView(coords.show(37.735, 115.675), 11);
+  /* one zoom level out from the board: the dashboard shows the whole city, not one station */
+  const centre = t.centre.split(",").map(Number);
+  const map = L.map("dash-map", { preferCanvas: true }).setView(coords.show(centre[0], centre[1]), Number(t.zoom) - 1);
   if (tileUrl) L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(map);  /* no TILE_URL: cells on a plain background */
   const heat = L.layerGroup().addTo(map);
   const SCALE = ["#fee5d9", "#fcbba1", "#fc9272", "#fb6a4a", "#de2d26", "#a50f15"];
