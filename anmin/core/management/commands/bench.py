@@ -95,7 +95,9 @@ class Command(BaseCommand):
         parser.add_argument("name", help=f"benchmark to run: {', '.join(sorted(BENCHMARKS))}")
         parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
         dispatch = parser.add_argument_group("bench dispatch")
-        dispatch.add_argument("--units", type=positive_int, help="units to rank (default 1000)")
+        dispatch.add_argument(
+            "--units", type=positive_int, help="units to rank; api, soak: units in the force (default 1000)"
+        )
         dispatch.add_argument(
             "--incidents",
             type=positive_int,
@@ -110,8 +112,9 @@ class Command(BaseCommand):
         api.add_argument("--redis-url", help="Redis for the channel layer (needed with --workers > 1)")
         api.add_argument(
             "--database-url",
-            help="benchmark against this database instead of a temporary SQLite file. api: it gets the demo "
-            "city if empty and keeps the incidents the benchmark creates; deadlines, stats: only a database "
+            help="benchmark against this database instead of a temporary SQLite file. api, soak: it gets the demo "
+            "city if empty, its force grown to --units units, and keeps the incidents the benchmark creates; "
+            "deadlines, stats: only a database "
             "without real records, whose benchmark rows are written afresh",
         )
         deadlines = parser.add_argument_group("bench deadlines")
