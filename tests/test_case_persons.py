@@ -191,9 +191,7 @@ def test_a_public_order_summons_starts_the_8_hour_questioning_clock(city, api):
 
 def test_the_case_page_registers_masks_and_reveals_a_person(city, case):
     client = city.login(city.station_officer)
-    response = client.post(
-        f"/cases/{case.pk}/persons/", {"role": "suspect", "name": "李某", "id_number": VALID}
-    )
+    response = client.post(f"/cases/{case.pk}/persons/", {"role": "suspect", "name": "李某", "id_number": VALID})
     assert response.status_code == 302
     page = client.get(f"/cases/{case.pk}/").content.decode()
     assert VALID[:6] + "********" + VALID[-4:] in page
@@ -202,9 +200,7 @@ def test_the_case_page_registers_masks_and_reveals_a_person(city, case):
     page = client.post(f"/cases/{case.pk}/persons/reveal/", {"person": person.pk}).content.decode()
     assert VALID in page
     assert AuditEntry.objects.filter(action="case.view_id_number", object_id=str(person.pk)).exists()
-    response = client.post(
-        f"/cases/{case.pk}/persons/", {"role": "suspect", "name": "某", "id_number": "123"}
-    )
+    response = client.post(f"/cases/{case.pk}/persons/", {"role": "suspect", "name": "某", "id_number": "123"})
     assert response.status_code == 400
     assert "身份证" in response.content.decode()
     assert CasePerson.objects.count() == 1

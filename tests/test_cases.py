@@ -298,7 +298,9 @@ def test_case_pages_are_scoped(city, branch_leader):
     assert case.number in own.get("/cases/").content.decode()
     page = own.get(f"/cases/{case.pk}/").content.decode()
     assert 'id="action-file"' in page
-    assert own.post(f"/cases/{case.pk}/transition/", {"action": "solve"}).status_code == 400  # not allowed: named, no 500
+    assert (
+        own.post(f"/cases/{case.pk}/transition/", {"action": "solve"}).status_code == 400
+    )  # not allowed: named, no 500
     _c, approval = ChangeCaseStatus(case=case, action="file", by=city.station_officer, reason="立案").execute()
     jizhou_leader = OfficerFactory(username="jizhou_leader", organization=city.branch_b, role=Role.LEADER)
     other = city.login(jizhou_leader)

@@ -36,7 +36,9 @@ def test_an_officer_registers_hands_over_and_stores_an_item(city, case):
         f"/cases/{case.pk}/property/custody/", {"item": item.pk, "action": "hand_over", "counterpart": "保管员张某"}
     )
     assert response.status_code == 302
-    response = client.post(f"/cases/{case.pk}/property/custody/", {"item": item.pk, "action": "store", "location": "A-03"})
+    response = client.post(
+        f"/cases/{case.pk}/property/custody/", {"item": item.pk, "action": "store", "location": "A-03"}
+    )
     item.refresh_from_db()
     assert (item.status, item.location) == ("stored", "A-03")
     # skipping ahead is refused with the field named, and nothing changes
@@ -59,10 +61,13 @@ def test_lending_waits_for_a_leader_on_the_review_page(city, case):
     kinds = [v for v, _l in SeizedItem._meta.get_field("kind").choices]
     register(client, case, kind=kinds[0])
     item = SeizedItem.objects.get()
-    client.post(f"/cases/{case.pk}/property/custody/", {"item": item.pk, "action": "hand_over", "counterpart": "保管员"})
+    client.post(
+        f"/cases/{case.pk}/property/custody/", {"item": item.pk, "action": "hand_over", "counterpart": "保管员"}
+    )
     client.post(f"/cases/{case.pk}/property/custody/", {"item": item.pk, "action": "store", "location": "A-01"})
     client.post(
-        f"/cases/{case.pk}/property/custody/", {"item": item.pk, "action": "lend", "counterpart": "鉴定中心", "note": "送检"}
+        f"/cases/{case.pk}/property/custody/",
+        {"item": item.pk, "action": "lend", "counterpart": "鉴定中心", "note": "送检"},
     )
     item.refresh_from_db()
     assert item.status == "stored"  # not yet: an approval was requested

@@ -178,7 +178,10 @@ def test_a_report_on_one_grid_cell_matches_its_records(history, params):
 
 
 def test_incidents_of_one_grid_cell_by_class_match_their_records(history):
-    url = reverse("stats:builder") + f"?metric=incidents&period=2026-03&compare=yoy&grid={a1_cell(history)}&group_by=class"
+    url = (
+        reverse("stats:builder")
+        + f"?metric=incidents&period=2026-03&compare=yoy&grid={a1_cell(history)}&group_by=class"
+    )
     assert_every_figure_matches_its_records(history.login(history.leader), url)
 
 
