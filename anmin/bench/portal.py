@@ -24,13 +24,10 @@ so on a small machine they compete with it for CPU: the numbers are a floor.
 """
 
 import asyncio
-import json
 import os
 import random
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -47,13 +44,13 @@ from anmin.bench.api import (
     anmin,
     child_env,
     database_vendor,
+    django_json,
     free_port,
     read_log,
     redact,
     server_exceptions,
     start_server,
     stop_server,
-    tail,
 )
 
 SEED = 2026
@@ -171,24 +168,6 @@ def verify_counts(office: int) -> dict[str, Any]:
         "overbooked_seats": sum(max(0, r[1] - r[2]) for r in rows),
         "counter_mismatches": sum(1 for r in rows if r[0] != r[1]),
     }
-
-
-def _python(code: str, *, env: dict[str, str], cwd: Path, what: str) -> Any:
-    """Run Django code in a subprocess on the bench database; it prints one JSON value."""
-    script = (
-        "import json, os, sys\n"
-        "os.environ.setdefault('DJANGO_SETTINGS_MODULE', 'anmin.settings')\n"
-        "import django\ndjango.setup()\n" + code
-    )
-    try:
-        done = subprocess.run(
-            [sys.executable, "-c", script], env=env, cwd=cwd, capture_output=True, text=True, timeout=COMMAND_TIMEOUT_S
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise BenchError(f"{what} took more than {COMMAND_TIMEOUT_S} s") from exc
-    if done.returncode != 0:
-        raise BenchError(f"{what} failed:\n{tail(done.stderr or done.stdout)}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
 
 
 # ------------------------------------------------------------------ load
@@ -401,7 +380,7 @@ def run(
             env["REDIS_URL"] = redis_url
         anmin(["migrate", "--noinput"], env=env, cwd=var_dir, timeout=COMMAND_TIMEOUT_S * 5, what="migrate")
         t0 = time.perf_counter()
-        seeded = _python(
+        seeded = django_json(
             "from anmin.bench.portal import seed\n"
             f"print(json.dumps(seed(clients={clients}, slots={slots}, capacity={capacity})))",
             env=env,
@@ -427,7 +406,7 @@ def run(
         bookings = in_own_loop(lambda: race_bookings(base, seeded, clients=clients))
         stop_server(server)
         server = None
-        counts = _python(
+        counts = django_json(
             f"from anmin.bench.portal import verify_counts\nprint(json.dumps(verify_counts({seeded['office']})))",
             env=env,
             cwd=var_dir,

@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from anmin.cases.lifecycle import CaseKind, CaseStatus
-from anmin.core.forms import MAX_OFFSET, IdField
+from anmin.core.forms import MAX_OFFSET, IdField, text
 
 #: Officers type 警号 separated by commas of either width or by spaces.
 BADGE_SEPARATORS = re.compile(r"[,，、\s]+")
@@ -70,16 +70,10 @@ class PageField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
-def _text(**kwargs) -> forms.CharField:
-    """A free-text value; the action checks whether it is required and how long it may be."""
-    kwargs.setdefault("required", False)
-    return forms.CharField(**kwargs)
-
-
 class CaseFilterForm(forms.Form):
     """案件列表's query string."""
 
-    q = _text(label=_("案件编号或名称"))
+    q = text(label=_("案件编号或名称"))
     kind = forms.ChoiceField(required=False, choices=[("", _("全部")), *CaseKind.choices], label=_("类型"))
     status = forms.ChoiceField(required=False, choices=[("", _("全部")), *CaseStatus.choices], label=_("状态"))
     page = PageField()
@@ -99,28 +93,28 @@ class OpenCaseForm(forms.Form):
     """受案登记."""
 
     incident = IdField(required=False, label=_("来源警情"))
-    kind = _text(label=_("案件类型"))
-    title = _text(label=_("案件名称"))
-    cause = _text(label=_("案由"))
-    category = _text(label=_("案件类别"))
-    summary = _text(label=_("简要案情"), strip=False)
+    kind = text(label=_("案件类型"))
+    title = text(label=_("案件名称"))
+    cause = text(label=_("案由"))
+    category = text(label=_("案件类别"))
+    summary = text(label=_("简要案情"), strip=False)
 
 
 class TransitionForm(forms.Form):
     """办理: one lifecycle step, and the reason an approval needs."""
 
-    action = _text(label=_("操作"))
-    reason = _text(label=_("理由 / 说明"))
+    action = text(label=_("操作"))
+    reason = text(label=_("理由 / 说明"))
 
 
 class PersonForm(forms.Form):
     """登记涉案人员."""
 
-    role = _text(label=_("身份"))
-    name = _text(label=_("姓名"))
-    id_number = _text(label=_("身份证号码"))
-    phone = _text(label=_("联系电话"))
-    address = _text(label=_("住址"))
+    role = text(label=_("身份"))
+    name = text(label=_("姓名"))
+    id_number = text(label=_("身份证号码"))
+    phone = text(label=_("联系电话"))
+    address = text(label=_("住址"))
 
 
 class RevealForm(forms.Form):
@@ -133,23 +127,23 @@ class MeasureForm(forms.Form):
     """采取强制措施."""
 
     person = IdField(label=_("对象"))
-    kind = _text(label=_("措施"))
-    reason = _text(label=_("理由"))
+    kind = text(label=_("措施"))
+    reason = text(label=_("理由"))
 
 
 class EndMeasureForm(forms.Form):
     """解除强制措施."""
 
     measure = IdField(label=_("强制措施"))
-    note = _text(label=_("说明"))
+    note = text(label=_("说明"))
 
 
 class UploadForm(forms.Form):
     """上传案件材料. The file is checked by its content in the action (check_upload), so an empty or
     mislabelled file gets that check's precise message rather than the form's generic one."""
 
-    kind = _text(label=_("类别"))
-    title = _text(label=_("名称"))
+    kind = text(label=_("类别"))
+    title = text(label=_("名称"))
     file = forms.FileField(required=False, allow_empty_file=True, label=_("文件"))
 
     def clean_kind(self) -> str:
@@ -170,4 +164,4 @@ class DecisionForm(forms.Form):
         label=_("审批结果"),
         error_messages={"required": _("请选择批准或不批准"), "invalid_choice": _("请选择批准或不批准")},
     )
-    note = _text(label=_("审批意见"))
+    note = text(label=_("审批意见"))

@@ -21,6 +21,13 @@ MAX_ID = 2**63 - 1
 MAX_OFFSET = MAX_ID
 
 
+def text(**kwargs) -> forms.CharField:
+    """A free-text value, optional here: the action checks whether it is required and how long it
+    may be, so a page and the API refuse the same value with the same message."""
+    kwargs.setdefault("required", False)
+    return forms.CharField(**kwargs)
+
+
 class IdField(forms.IntegerField):
     """A database id: an integer in 1 … 2^63−1 ("abc", "1.5", "-1" and 2^64 are all refused)."""
 

@@ -5,7 +5,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
-from anmin.core.forms import IdField
+from anmin.core.forms import IdField, text
 
 
 class MultipleFileInput(forms.FileInput):
@@ -31,21 +31,16 @@ class PhotosField(forms.FileField):
         return cleaned
 
 
-def _text(**kwargs) -> forms.CharField:
-    kwargs.setdefault("required", False)
-    return forms.CharField(**kwargs)
-
-
 class RegisterForm(forms.Form):
     """登记涉案财物."""
 
-    kind = _text(label=_("类别"))
-    description = _text(label=_("描述"))
-    quantity = _text(label=_("数量"))
-    unit = _text(label=_("单位"))
-    estimated_value = _text(label=_("估值（元）"))
-    owner_name = _text(label=_("所有人"))
-    owner_id_number = _text(label=_("所有人身份证号码"))
+    kind = text(label=_("类别"))
+    description = text(label=_("描述"))
+    quantity = text(label=_("数量"))
+    unit = text(label=_("单位"))
+    estimated_value = text(label=_("估值（元）"))
+    owner_name = text(label=_("所有人"))
+    owner_id_number = text(label=_("所有人身份证号码"))
     photos = PhotosField(label=_("照片"))
 
 
@@ -54,14 +49,14 @@ class PhotosForm(forms.Form):
 
     item = IdField(label=_("涉案财物"))
     photos = PhotosField(label=_("照片"))
-    caption = _text(label=_("说明"))
+    caption = text(label=_("说明"))
 
 
 class CustodyForm(forms.Form):
     """One step of an item's custody chain (移交、入库、调用、归还、处置…)."""
 
     item = IdField(label=_("涉案财物"))
-    action = _text(label=_("操作"))
-    location = _text(label=_("存放位置"))
-    counterpart = _text(label=_("交接对象"))
-    note = _text(label=_("事由"))
+    action = text(label=_("操作"))
+    location = text(label=_("存放位置"))
+    counterpart = text(label=_("交接对象"))
+    note = text(label=_("事由"))
