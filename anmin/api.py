@@ -3,6 +3,7 @@
 import functools
 import logging
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.http import Http404
 from django.utils.translation import gettext
 from ninja import NinjaAPI
@@ -191,6 +192,20 @@ def on_unauthorized(request, exc):
         ),
         status=401,
     )
+
+
+@api.exception_handler(SuspiciousOperation)
+def on_suspicious(request, exc: SuspiciousOperation):
+    """Django refuses some requests before ninja sees a parameter (more than
+    DATA_UPLOAD_MAX_NUMBER_FIELDS query or form fields, a body over its size): answered in the
+    API's own JSON, not Django's HTML 400 page."""
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        item = {"field": "query", "message": "请求参数过多", "code": "too_many_fields"}
+    elif isinstance(exc, RequestDataTooBig):
+        item = {"field": "body", "message": "请求内容过大", "code": "too_large"}
+    else:
+        item = {"field": None, "message": "请求无效", "code": "bad_request"}
+    return api.create_response(request, error_body([item]), status=400)
 
 
 @api.exception_handler(HttpError)

@@ -58,6 +58,16 @@ def test_it_still_accepts_the_largest_offset(api, url):
     assert response.json() == []
 
 
+def test_it_answers_too_many_query_fields_in_json(api, case):
+    # More fields than DATA_UPLOAD_MAX_NUMBER_FIELDS: Django refuses before ninja sees them, and the
+    # answer was Django's HTML 400 page (found by the fuzz test on the labels' `item` list).
+    query = "&".join(f"item={n}" for n in range(1, 1200))
+    response = api.get(f"/api/v1/cases/{case.pk}/property/labels.pdf?{query}")
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["detail"][0]["code"] == "too_many_fields"
+
+
 @pytest.mark.parametrize("case_id", [HUGE, TOO_BIG, 0, "abc"])
 def test_it_rejects_a_property_case_id_out_of_range(api, case_id):
     assert_names(api.get("/api/v1/property", {"case_id": case_id}), "case_id")

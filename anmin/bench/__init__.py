@@ -74,6 +74,16 @@ def target(name: str, metric: str, op: str, goal: float, value: float | int | No
     return {"name": name, "metric": metric, "op": op, "target": goal, "value": value, "met": met}
 
 
+def in_own_loop(make_coroutine: Callable[[], Any]) -> Any:
+    """asyncio.run() on a thread of its own: the caller may already run an event loop (a test
+    session with Playwright's sync API does), where asyncio.run() refuses to start."""
+    import asyncio
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
+
+
 def bench_dispatch(*, units: int = 1000, incidents: int = 10_000) -> Result:
     """警力推荐 ranking of `units` units for `incidents` random incidents, plus the units query."""
     from anmin.bench.dispatch import run

@@ -58,7 +58,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
-from anmin.bench import BenchError, Result, machine, summarize_ms, target
+from anmin.bench import BenchError, Result, in_own_loop, machine, summarize_ms, target
 from anmin.bench.city import FLEET_UNITS
 
 USERNAME = "dispatcher"
@@ -614,8 +614,8 @@ def run(
         token, fleet, places = prepare_city(env, tmp, units=units, places=requests + WARMUP_REQUESTS)
         port = free_port()
         server = start_server(env, tmp, port, log_path, workers)
-        results = asyncio.run(
-            drive(
+        results = in_own_loop(
+            lambda: drive(
                 f"http://127.0.0.1:{port}",
                 token,
                 requests=requests,

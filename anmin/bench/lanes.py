@@ -32,7 +32,7 @@ from typing import Any
 
 import aiohttp
 
-from anmin.bench import BenchError, Result, machine, summarize_ms, target
+from anmin.bench import BenchError, Result, in_own_loop, machine, summarize_ms, target
 from anmin.bench.api import (
     COMMAND_TIMEOUT_S,
     DEMO_TIMEOUT_S,
@@ -242,7 +242,9 @@ def run(*, exporters: int = 24, exports: int = 2, rate: int = 10, days: int = 7,
         token = out.strip().splitlines()[-1].strip()
         port = free_port()
         server = start_server(env, tmp, port, log_path)
-        results = asyncio.run(drive(f"http://127.0.0.1:{port}", token, exporters=exporters, exports=exports, rate=rate))
+        results = in_own_loop(
+            lambda: drive(f"http://127.0.0.1:{port}", token, exporters=exporters, exports=exports, rate=rate)
+        )
     finally:
         if server is not None:
             stop_server(server)

@@ -30,14 +30,13 @@ import re
 import shutil
 import tempfile
 import time
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 from yarl import URL
 
-from anmin.bench import BenchError, Result, machine, summarize_ms, target
+from anmin.bench import BenchError, Result, in_own_loop, machine, summarize_ms, target
 from anmin.bench.api import (
     COMMAND_TIMEOUT_S,
     REQUEST_TIMEOUT_S,
@@ -346,13 +345,6 @@ async def race_bookings(base: str, seeded: dict, *, clients: int) -> dict[str, A
 
 
 # ------------------------------------------------------------------ entry point
-
-
-def in_own_loop(make_coroutine):
-    """asyncio.run() on a thread of its own: the caller may already run an event loop (a test
-    session with Playwright's sync API does), where asyncio.run() refuses to start."""
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        return pool.submit(lambda: asyncio.run(make_coroutine())).result()
 
 
 def run(

@@ -50,7 +50,7 @@ from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
 from yarl import URL
 
-from anmin.bench import BenchError, Result, machine, percentile, target
+from anmin.bench import BenchError, Result, in_own_loop, machine, percentile, target
 from anmin.bench.api import (
     REQUEST_TIMEOUT_S,
     SEED,
@@ -429,7 +429,7 @@ def run(
         port = free_port()
         server = start_server(env, tmp, port, log_path)
         soak = Soak(f"http://127.0.0.1:{port}", token, seeded, place_list, duration_s, server.pid)
-        asyncio.run(soak.run())
+        in_own_loop(soak.run)
     finally:
         if server is not None:
             stop_server(server)
