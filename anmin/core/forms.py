@@ -11,6 +11,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from anmin.core.errors import ActionError
@@ -108,7 +109,7 @@ def first_error(form: forms.BaseForm) -> ActionError:
         message = " ".join(str(m) for m in data.messages)
         label = form.fields[name].label if field and field in form.fields else None
         if label:
-            message = f"{label}：{message}"
+            message = gettext("%(label)s：%(message)s") % {"label": label, "message": message}
         return ActionError(message, field=field, code=data.code or "invalid")
     return ActionError(_("输入无效"))
 
