@@ -326,3 +326,26 @@ def test_a_heavy_view_answers_from_a_worker_process():
     sent = call(application, scope("/stats/export.pdf"))
     status, headers, _ = status_and_body(sent)
     assert status == 302 and headers[b"location"].startswith(b"/login/")
+
+
+def test_a_broken_report_pool_answers_503_and_the_next_report_gets_a_new_pool():
+    """A worker process that dies breaks the whole pool; the report asked for then is refused with
+    a 503 and Retry-After (never a 500), and the next one runs in a fresh pool."""
+    import os
+    import signal
+
+    from django.core.handlers.wsgi import WSGIHandler
+
+    app = ThreadPoolDjango(WSGIHandler(), threads=2, heavy_processes=1, is_heavy=lambda path, method: True)
+    try:
+        first = app.heavy_executor
+        pid = first.submit(os.getpid).result(timeout=60)
+        os.kill(pid, signal.SIGKILL)
+        status, headers, body = status_and_body(call(app, scope("/stats/export.pdf")))
+        assert status == 503, body
+        assert headers[b"retry-after"]
+        assert app.heavy_executor is not first
+        status, headers, _ = status_and_body(call(app, scope("/stats/export.pdf")))
+        assert status == 302 and headers[b"location"].startswith(b"/login/")
+    finally:
+        app.heavy_executor.shutdown(wait=True)

@@ -26,11 +26,13 @@ import asyncio
 import contextvars
 import io
 import json
+import logging
 import math
 import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 from django.conf import settings
@@ -38,6 +40,8 @@ from django.http import FileResponse, StreamingHttpResponse
 from django.utils.translation import gettext_noop
 
 from anmin.core import lanes
+
+log = logging.getLogger(__name__)
 
 #: A response up to this size is sent in one message; beyond it, in batches of this size.
 BUFFER_BYTES = 256 * 1024
@@ -204,6 +208,7 @@ class ThreadPoolDjango:
         self.executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="http")
         self.heavy_executor: Executor | None = None
         self.heavy_in_processes = bool(heavy_processes)
+        self.heavy_processes = heavy_processes
         if heavy_processes:
             self.heavy_executor = lanes.heavy_process_pool(heavy_processes)
         elif heavy_threads:
@@ -291,9 +296,20 @@ class ThreadPoolDjango:
         del environ["wsgi.input"], environ["wsgi.errors"]  # streams do not cross processes
         loop = asyncio.get_running_loop()
         database = settings.DATABASES["default"]["NAME"]
-        status, headers, content = await loop.run_in_executor(
-            self.heavy_executor, lanes.run_heavy, environ, data, str(database)
-        )
+        pool = self.heavy_executor
+        try:
+            status, headers, content = await loop.run_in_executor(pool, lanes.run_heavy, environ, data, str(database))
+        except BrokenProcessPool:
+            # A worker died (killed for memory, a crash in a C library): the pool refuses all work
+            # from then on. Start a new one for the next report and tell this client to try again,
+            # rather than answering every report with a 500 until the server is restarted.
+            log.exception("the report lane's worker pool broke; starting a new one")
+            if self.heavy_executor is pool:
+                self.heavy_executor = lanes.heavy_process_pool(self.heavy_processes)
+                pool.shutdown(wait=False, cancel_futures=True)
+            headers, body = refusal(scope, "busy", _message(scope, BUSY))
+            await answer(send, 503, [*headers, (b"retry-after", str(RETRY_AFTER_S).encode("latin-1"))], body)
+            return
         await send(
             {
                 "type": "http.response.start",
