@@ -70,6 +70,17 @@ def _fresh_caches():
 
 
 @pytest.fixture(autouse=True)
+def _default_language():
+    # A request in English (Accept-Language, the language cookie) leaves English active in this
+    # thread; the next test's messages must be in the default language again.
+    from django.conf import settings
+    from django.utils import translation
+
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
 def _fast_hasher(settings):
     # Argon2 is the production hasher (see test_auth); tests hash with MD5 to stay fast.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -145,3 +145,17 @@ def test_the_admin_shows_a_bad_file_again_with_the_rows_named(admin_client):
 def test_the_admin_changelist_links_to_the_load_page(admin_client):
     response = admin_client.get("/admin/supervision/calendarday/")
     assert response.status_code == 200 and "/admin/supervision/calendarday/load/" in response.content.decode()
+
+
+def test_the_supervision_board_tells_the_legal_unit_which_years_to_load(city, tmp_path, monkeypatch):
+    from datetime import date
+
+    monkeypatch.setattr("django.utils.timezone.localdate", lambda *args, **kwargs: date(2026, 12, 7))
+    filing_clock(city, at(2027, 9, 28, 10, 0))
+    page = city.login(city.leader).get("/supervision/").content.decode()
+    assert 'id="calendar-missing"' in page
+    assert "2027 年的法定节假日安排尚未导入：1 个正在计算的期限暂按周一至周五计算" in page
+    assert "anmin calendar load" in page
+
+    call_command("calendar", "load", write(tmp_path, CSV_2027), stdout=io.StringIO())
+    assert 'id="calendar-missing"' not in city.login(city.leader).get("/supervision/").content.decode()

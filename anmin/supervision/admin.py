@@ -88,8 +88,7 @@ class CalendarDayAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         # Tell whoever keeps the calendar (法制) which coming years still count as plain Monday–Friday.
-        this_year = timezone.localdate().year
-        missing = [year for year in (this_year, this_year + 1) if not calendar.year_is_loaded(year)]
+        missing = calendar.unloaded_coming_years(timezone.localdate())
         if missing:
             messages.warning(
                 request,

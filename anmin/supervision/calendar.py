@@ -80,6 +80,12 @@ def missing_years(first: date, last: date) -> list[int]:
     return [year for year in range(first.year, last.year + 1) if not year_is_loaded(year)]
 
 
+def unloaded_coming_years(today: date) -> list[int]:
+    """This year and the next, where their arrangement is not loaded: what the legal unit (法制)
+    is told to load, on the supervision board and in the admin, before deadlines fall in them."""
+    return missing_years(today, today.replace(year=today.year + 1, month=1, day=1))
+
+
 def is_working_day(day: date) -> bool:
     """True on Monday–Friday unless listed as a holiday, and on a weekend day listed as 调休上班."""
     if isinstance(day, datetime):

@@ -16,6 +16,7 @@ from anmin.core.errors import ActionError
 from anmin.core.forms import clean, first_error
 from anmin.incidents.models import Incident
 from anmin.org.models import Organization
+from anmin.supervision import calendar
 from anmin.supervision.actions import CompleteClock, DismissInspection, ExtendClock, ReadNotices, can_supervise
 from anmin.supervision.dashboard import drill_down, summary
 from anmin.supervision.forms import ClockListForm, CompleteForm, DismissForm, ExtendForm, NoticeListForm, ReadForm
@@ -37,8 +38,15 @@ def dashboard(request):
     """执法监督: red / yellow / green running clocks per unit in the user's scope."""
     _require_supervisor(request)
     rows = summary(request.user)
-    template = "supervision/_board.html" if request.headers.get("HX-Request") else "supervision/dashboard.html"
-    return render(request, template, {"nav": "supervision", "rows": rows, "states": ClockState})
+    if request.headers.get("HX-Request"):
+        return render(request, "supervision/_board.html", {"rows": rows, "states": ClockState})
+    # Deadlines in a year whose holiday arrangement is not loaded count Monday–Friday only: the
+    # board tells the legal unit which years to load, and how many running clocks are provisional.
+    unloaded = calendar.unloaded_coming_years(timezone.localdate())
+    provisional = Clock.objects.visible_to(request.user).running().filter(provisional=True).count() if unloaded else 0
+    context = {"nav": "supervision", "rows": rows, "states": ClockState, "unloaded_years": unloaded}
+    context["provisional_clocks"] = provisional
+    return render(request, "supervision/dashboard.html", context)
 
 
 @login_required
