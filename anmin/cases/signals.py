@@ -1,7 +1,7 @@
 """Domain signals of the case system, sent inside the action's transaction.
 
 Apps above `cases` (supervision's clocks, statistics) listen to these instead of being imported
-by the actions: dependencies point down (DESIGN.md §1)."""
+by the actions: apps depend downward only, so `cases` never imports the apps that react to it."""
 
 from django.dispatch import Signal
 

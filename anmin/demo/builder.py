@@ -5,7 +5,7 @@ show: the unit tree of 衡水市公安局, the deployment (特警驻点、巡警
 交警岗点), the H3 patrol grid with a 派出所 for every cell, ~150 units with their crews, a local
 gazetteer, and `days` days of incidents whose timelines obey the same rules as live ones.
 
-Divisions and seats come from /work/shared/demo-city.md (GB/T 2260 codes, approximate WGS-84
+Divisions and seats follow GB/T 2260 (codes 1311xx, approximate WGS-84
 centres). Town and street names are real-sounding, placements are approximate: good enough for a
 demo, not for navigation.
 

@@ -1,6 +1,6 @@
 """Static facts of the demo city: branches and stations, posts, roads, places, call mix, names.
 
-Divisions and seats follow GB/T 2260 and /work/shared/demo-city.md; town, street and place names
+Divisions and seats follow GB/T 2260 (衡水 1311xx, seats at approximate WGS-84 centres); town, street and place names
 are real-sounding approximations, good enough for a demo, not for navigation.
 """
 

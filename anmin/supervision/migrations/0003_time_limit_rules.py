@@ -1,4 +1,4 @@
-"""Load the legal time limits the supervision engine starts with (DESIGN.md §4), each with its citation.
+"""Load the legal time limits the supervision engine starts with, each with its citation.
 
 Citations were checked against the text of the provisions (see the report of this change):
 
@@ -9,7 +9,7 @@ Citations were checked against the text of the provisions (see the report of thi
 * 居民身份证法 第十二条 — verified.
 * 公安机关办理行政案件程序规定 第一百六十五条（治安案件办案期限）— verified.
 * 公安机关涉案财物管理若干规定 第十二条、第十三条 — verified; the article on handing seized items
-  to the keeper within 24 hours was NOT verified (DESIGN.md cites 第十二条, which turned out to be
+  to the keeper within 24 hours was NOT verified (第十二条, often cited for it, turned out to be
   the rule for items not kept by the police), so that rule cites the regulation without an article.
 * 治安管理处罚法 (revised 2025-06-27, in force 2026-01-01): the new article numbers for 询问查证
   and the case-handling period could NOT be verified, so those rules cite the law without an
@@ -335,7 +335,7 @@ RULES = [
         "citation": PROPERTY,
         "note": (
             TO_VERIFY + "办案人员提取涉案财物后二十四小时内移交涉案财物管理人员。"
-            "DESIGN.md 所引第十二条经核实是“查封、封存、冻结、先行登记保存等不在公安机关保管的涉案财物”"
+            "常被引用的第十二条经核实是“查封、封存、冻结、先行登记保存等不在公安机关保管的涉案财物”"
             "报送登记的规定（见 property_offsite_registration），不是移交保管的条款。"
         ),
         "extensions": [],
