@@ -52,6 +52,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "anmin.core",
     "anmin.org",
+    "anmin.accounts",
     "anmin.geo",
     "anmin.incidents",
     "anmin.dispatch",
@@ -154,6 +155,13 @@ PASSWORD_HASHERS = [
 LOGIN_URL = "org:login"
 LOGIN_REDIRECT_URL = "org:home"
 LOGOUT_REDIRECT_URL = "org:login"
+# Keys kept outside the database (anmin.core.keys): the audit trail's HMAC key and the keys that
+# encrypt ID and phone numbers. Either the key itself (base64) or a file holding it; without
+# either, VAR_DIR/keys/*.key as written by `anmin keys init` (which `make demo` runs).
+AUDIT_KEY = envstr("AUDIT_KEY")
+AUDIT_KEY_FILE = envstr("AUDIT_KEY_FILE")
+DATA_KEY = envstr("DATA_KEY")
+DATA_KEY_FILE = envstr("DATA_KEY_FILE")
 LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCK_MINUTES = envint("LOGIN_LOCK_MINUTES", 15, minimum=1)
 

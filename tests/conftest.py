@@ -20,6 +20,22 @@ from tests.browser import asgi_server, browser  # noqa: F401  (fixtures for the 
 from tests.factories import TEST_PASSWORD, OfficerFactory, OrganizationFactory, UnitFactory, make_cells
 
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop
+# Fixed test keys (32 bytes each, base64), also for the servers the tests start as subprocesses.
+TEST_AUDIT_KEY = "dGVzdC1hdWRpdC1rZXktYW5taW4tbm90LXNlY3JldCE="
+TEST_DATA_KEY = "dGVzdC1kYXRhLWtleS1hbm1pbi1ub3Qtc2VjcmV0LSE="
+os.environ.setdefault("AUDIT_KEY", TEST_AUDIT_KEY)
+os.environ.setdefault("DATA_KEY", TEST_DATA_KEY)
+
+
+def _test_keys():
+    # Django read its settings before this module ran (the imports above need them).
+    from django.conf import settings
+
+    settings.AUDIT_KEY = settings.AUDIT_KEY or os.environ["AUDIT_KEY"]
+    settings.DATA_KEY = settings.DATA_KEY or os.environ["DATA_KEY"]
+
+
+_test_keys()
 
 A1_POINT = (37.735, 115.675)
 B1_POINT = (37.551, 115.579)

@@ -11,6 +11,12 @@ from django.utils.translation import gettext_lazy as _
 GENESIS_HASH = "0" * 64
 
 
+class Result(models.TextChoices):
+    OK = "ok", _("成功")
+    FAILED = "failed", _("失败")
+    DENIED = "denied", _("拒绝")
+
+
 class AuditEntry(models.Model):
     """One line of the append-only, hash-chained audit trail (操作留痕).
 
@@ -27,6 +33,8 @@ class AuditEntry(models.Model):
     object_type = models.CharField(_("对象类型"), max_length=60)
     object_id = models.CharField(_("对象编号"), max_length=64)
     data = models.JSONField(_("内容"), default=dict, blank=True)
+    result = models.CharField(_("结果"), max_length=10, choices=Result.choices, default=Result.OK)
+    address = models.GenericIPAddressField(_("来源地址"), null=True, blank=True)
     prev_hash = models.CharField(_("前一条哈希"), max_length=64)
     hash = models.CharField(_("哈希"), max_length=64, unique=True)
 
@@ -91,7 +99,23 @@ def _is_officer(actor) -> bool:
     return getattr(getattr(actor, "_meta", None), "label", "") == settings.AUTH_USER_MODEL
 
 
-def append_audit(*, actor, action: str, obj, data: dict | None = None) -> AuditEntry:
+def _object_type(obj) -> str:
+    if obj is None:
+        return ""
+    return obj._meta.label_lower if hasattr(obj, "_meta") else str(type(obj).__name__)
+
+
+def append_audit(
+    *,
+    actor,
+    action: str,
+    obj=None,
+    data: dict | None = None,
+    result: str = Result.OK,
+    address: str | None = None,
+    object_type: str = "",
+    object_id: str = "",
+) -> AuditEntry:
     """Append one entry to the trail; must run inside the action's transaction."""
     assert transaction.get_connection().in_atomic_block, "audit entries are written inside an action"  # noqa: S101
     head = _head_for_update()
@@ -100,9 +124,11 @@ def append_audit(*, actor, action: str, obj, data: dict | None = None) -> AuditE
         actor=actor if getattr(actor, "pk", None) and _is_officer(actor) else None,
         actor_label=getattr(actor, "audit_label", "") or ("system" if actor is None else str(actor)),
         action=action,
-        object_type=obj._meta.label_lower if hasattr(obj, "_meta") else str(type(obj).__name__),
-        object_id=str(getattr(obj, "pk", obj)),
+        object_type=object_type or _object_type(obj),
+        object_id=object_id or ("" if obj is None else str(getattr(obj, "pk", obj))),
         data=json.loads(json.dumps(data or {}, default=str, ensure_ascii=False)),
+        result=result,
+        address=address or None,
         prev_hash=head.last_hash,
     )
     entry.at = timezone.now()

@@ -130,6 +130,11 @@ class Role(models.TextChoices):
     TRAFFIC = "traffic", _("交通民警")
     LEADER = "leader", _("领导")
     ADMIN = "admin", _("系统管理员")
+    # 三权分立 (GB/T 22239-2019 8.1.4.2): the security administrator keeps accounts, roles and
+    # the security policy; the audit administrator reads and exports the audit trail; neither can
+    # do the other's work, and the system administrator can do neither.
+    SECURITY_ADMIN = "secadmin", _("安全管理员")
+    AUDITOR = "auditor", _("审计管理员")
 
 
 #: Roles that may take calls and dispatch units within what they can see.
