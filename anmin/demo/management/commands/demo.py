@@ -3,6 +3,7 @@
 import time
 import unicodedata
 from datetime import timedelta
+from io import StringIO
 
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
@@ -10,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from anmin.core import keys
 from anmin.demo.builder import build_archive, build_demo_city, demo_logins
 from anmin.demo.cases import build_demo_cases
 from anmin.demo.portal import build_demo_portal
@@ -61,6 +63,10 @@ class Command(BaseCommand):
             raise CommandError(f"--days must be between 0 and {MAX_DAYS}, got {days}")
         if not 0 < port < 65536:
             raise CommandError(f"--port must be between 1 and 65535, got {port}")
+        # The demo keeps its own audit and data keys beside its database (VAR_DIR/keys), made on
+        # first run; a real deployment names its keys in AUDIT_KEY(_FILE) and DATA_KEY(_FILE).
+        if keys.configured():
+            call_command("keys", "init", verbosity=0, stdout=StringIO())
         call_command("migrate", interactive=False, verbosity=0)
 
         if Organization.objects.exists():
