@@ -162,6 +162,10 @@ AUDIT_KEY = envstr("AUDIT_KEY")
 AUDIT_KEY_FILE = envstr("AUDIT_KEY_FILE")
 DATA_KEY = envstr("DATA_KEY")
 DATA_KEY_FILE = envstr("DATA_KEY_FILE")
+# `anmin backup` encrypts with a key derived from BACKUP_KEY (or the file BACKUP_KEY_FILE) when set,
+# else from the current data key; either way the key is not in the backup.
+BACKUP_KEY = envstr("BACKUP_KEY")
+BACKUP_KEY_FILE = envstr("BACKUP_KEY_FILE")
 LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCK_MINUTES = envint("LOGIN_LOCK_MINUTES", 15, minimum=1)
 

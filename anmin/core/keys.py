@@ -12,6 +12,11 @@ they exist: `make demo` creates them with `anmin keys init`. A production server
 without an audit key and a data key (anmin.asgi, `anmin serve`). Someone who can change the
 database cannot recompute the audit chain or read the encrypted columns without these files;
 keep them elsewhere than the database (another disk, a secrets store) and in the backup plan.
+
+Backups (`anmin backup`) are encrypted under a key derived from BACKUP_KEY / BACKUP_KEY_FILE when
+set, else from the current data key: a backup is only of use where the data and audit keys are
+anyway (the encrypted columns and the audit chain need them), so no extra key has to be kept by
+default. Keep key files apart from the backups: a stolen backup must not carry its own key.
 """
 
 import base64
@@ -88,6 +93,19 @@ def data_keys() -> tuple[tuple[str, bytes], ...]:
     return tuple((key_id(key), key) for key in keys)
 
 
+@cache
+def backup_keys() -> tuple[tuple[str, str, bytes], ...]:
+    """(source, key id, key) for the keys a backup may be encrypted with: BACKUP_KEY first when it is
+    set (new backups use it), then every data key (a backup made before a rotation used an older one)."""
+    found = [("BACKUP_KEY", key_id(key), key) for key in _read("BACKUP_KEY", "BACKUP_KEY_FILE", "backup")]
+    try:
+        found += [("DATA_KEY", kid, key) for kid, key in data_keys()]
+    except MissingKey:
+        if not found:
+            raise MissingKey("BACKUP_KEY or DATA_KEY is not set: backups are encrypted with one of them") from None
+    return tuple(found)
+
+
 def configured() -> list[str]:
     """The names of the keys that are missing (an empty list when all are there)."""
     missing = []
@@ -117,9 +135,10 @@ def write_key_file(path: Path, keys: list[str]) -> None:
 def reset() -> None:
     audit_key.cache_clear()
     data_keys.cache_clear()
+    backup_keys.cache_clear()
 
 
 @receiver(setting_changed)
 def _on_setting_changed(*, setting, **kwargs):
-    if setting in ("AUDIT_KEY", "AUDIT_KEY_FILE", "DATA_KEY", "DATA_KEY_FILE", "VAR_DIR"):
+    if setting in ("AUDIT_KEY", "AUDIT_KEY_FILE", "DATA_KEY", "DATA_KEY_FILE", "BACKUP_KEY", "BACKUP_KEY_FILE", "VAR_DIR"):
         reset()
