@@ -78,6 +78,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After auth and messages: ends idle and too-old staff sessions, holds back a session that owes a
+    # new password or a second factor.
+    "anmin.accounts.middleware.SessionSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -168,6 +171,29 @@ BACKUP_KEY = envstr("BACKUP_KEY")
 BACKUP_KEY_FILE = envstr("BACKUP_KEY_FILE")
 LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", 5, minimum=1)
 LOGIN_LOCK_MINUTES = envint("LOGIN_LOCK_MINUTES", 15, minimum=1)
+# Password policy (身份鉴别, anmin.accounts.validators): length, character classes (of lower, upper,
+# digit, symbol), how many earlier passwords may not come back, the age after which a password must
+# be changed (0: never), and whether a password an administrator set must be changed at sign-in.
+PASSWORD_MIN_LENGTH = envint("PASSWORD_MIN_LENGTH", 8, minimum=6, maximum=128)
+PASSWORD_MIN_CLASSES = envint("PASSWORD_MIN_CLASSES", 3, minimum=1, maximum=4)
+PASSWORD_HISTORY = envint("PASSWORD_HISTORY", 5, minimum=0, maximum=24)
+PASSWORD_MAX_AGE_DAYS = envint("PASSWORD_MAX_AGE_DAYS", 90, minimum=0)
+PASSWORD_CHANGE_FIRST_LOGIN = envbool("PASSWORD_CHANGE_FIRST_LOGIN", True)
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "anmin.accounts.validators.LengthValidator"},
+    {"NAME": "anmin.accounts.validators.CharacterClassValidator"},
+    {"NAME": "anmin.accounts.validators.AccountNameValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "anmin.accounts.validators.PasswordHistoryValidator"},
+]
+# Two-factor sign-in with an authenticator app (TOTP) for these roles; others may enrol by choice.
+TWO_FACTOR_ROLES = envlist("TWO_FACTOR_ROLES", ["admin", "legal", "secadmin", "auditor"])
+TOTP_ISSUER = envstr("TOTP_ISSUER", "安民")
+# A staff session ends after this long without activity, and this long after sign-in whatever the
+# activity (anmin.accounts.middleware); the cookie lives no longer than the session may.
+SESSION_IDLE_MINUTES = envint("SESSION_IDLE_MINUTES", 30, minimum=1)
+SESSION_MAX_HOURS = envint("SESSION_MAX_HOURS", 12, minimum=1)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 
 # --- i18n -------------------------------------------------------------------------------------
 LANGUAGE_CODE = envstr("LANGUAGE_CODE", "zh-hans")

@@ -14,6 +14,7 @@ urlpatterns = [
     path("api/openapi.json", openapi_json, name="openapi"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("anmin.org.urls")),
+    path("", include("anmin.accounts.urls")),
     path("", include("anmin.citizens.urls")),
     path("", include("anmin.reports.urls")),
     path("", include("anmin.services.urls")),

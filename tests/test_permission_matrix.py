@@ -66,6 +66,12 @@ HTML = {
     "login/": r(PUBLIC),
     "logout/": r(PUBLIC),
     "": r(STAFF),
+    # 账号安全 (anmin.accounts): the officer's own pages; the reset is the security administrator's
+    "account/": r(STAFF),
+    "account/password/": r(STAFF),
+    "account/two-factor/": r(STAFF),
+    "account/two-factor/reset/": r(STAFF),
+    "login/verify/": r(STAFF),  # the code step: without a pending sign-in, back to the staff login
     "i18n/setlang/": r(PUBLIC),
     "api/openapi.json": r(PUBLIC),
     # 群众门户
