@@ -50,6 +50,9 @@ INSTALLED_APPS = [
     "channels",
     "django_tasks",
     "django_tasks_db",
+    # The API docs page from django-ninja's own static copy of Swagger UI (no CDN on an intranet, and
+    # its template has no inline script, so it runs under the CSP).
+    "ninja",
     "anmin.core",
     "anmin.org",
     "anmin.accounts",
@@ -72,6 +75,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "anmin.core.security.SecurityHeadersMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -275,10 +279,31 @@ SMS_PER_IP_HOUR = envint("SMS_PER_IP_HOUR", 20, minimum=1)
 # The address citizens reach the portal at, for links sent by SMS (surveys).
 PORTAL_BASE_URL = envstr("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 
+# --- Transport and browser security (anmin.core.security adds the CSP and no-store) ------------
+# SECURE_COOKIES=true when the site is reached over HTTPS: cookies only over TLS, and HSTS tells
+# browsers never to use plain HTTP for this host again (HSTS_SECONDS, a year by default).
+SECURE_COOKIES = envbool("SECURE_COOKIES", False)
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = envbool("SECURE_COOKIES", False)
-CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SESSION_COOKIE_SECURE = SECURE_COOKIES
+CSRF_COOKIE_SECURE = SECURE_COOKIES
+if SECURE_COOKIES:
+    SECURE_HSTS_SECONDS = envint("HSTS_SECONDS", 31536000, minimum=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HSTS_INCLUDE_SUBDOMAINS", True)
+# TLS usually ends at a reverse proxy, which redirects plain HTTP itself; SECURE_SSL_REDIRECT=true
+# lets Django do it instead.
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+# Only when the proxy sets X-Forwarded-Proto (and strips a client's own): otherwise any client could
+# claim HTTPS. Django sends HSTS only on requests it sees as HTTPS, so behind a TLS proxy this is
+# what makes HSTS reach the browser.
+if envbool("PROXY_SETS_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# CSP_REPORT_ONLY=true sends Content-Security-Policy-Report-Only: the browser reports what the
+# policy would block (in its console) and blocks nothing, to try a change of policy on a live site.
+CSP_REPORT_ONLY = envbool("CSP_REPORT_ONLY", False)
 
 LOGGING = {
     "version": 1,

@@ -73,7 +73,7 @@ HTML = {
     "account/two-factor/reset/": r(STAFF),
     "login/verify/": r(STAFF),  # the code step: without a pending sign-in, back to the staff login
     "i18n/setlang/": r(PUBLIC),
-    "api/openapi.json": r(PUBLIC),
+    "api/openapi.json": r(STAFF),  # the API's map: officers only (DEBUG opens it)
     # 群众门户
     "portal/": r(PUBLIC),
     "portal/login/": r(PUBLIC),
