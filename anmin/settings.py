@@ -154,7 +154,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Auth -------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "org.Officer"
-AUTHENTICATION_BACKENDS = ["anmin.org.auth.BadgeOrUsernameBackend"]
+# RolePermissionBackend first: model permissions follow the role (三权分立, anmin.core.duties), and
+# what belongs to another administrator is refused before any other backend is asked.
+AUTHENTICATION_BACKENDS = ["anmin.core.duties.RolePermissionBackend", "anmin.org.auth.BadgeOrUsernameBackend"]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -169,6 +171,10 @@ AUDIT_KEY = envstr("AUDIT_KEY")
 AUDIT_KEY_FILE = envstr("AUDIT_KEY_FILE")
 DATA_KEY = envstr("DATA_KEY")
 DATA_KEY_FILE = envstr("DATA_KEY_FILE")
+# Anchors of the audit chain (`anmin audit anchor`, append-only; keep it off the database's disk)
+# and how long entries are kept at least (网络安全法 第二十一条: no less than six months).
+AUDIT_ANCHOR_FILE = envstr("AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchors.log"))
+AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 180, minimum=180)
 # `anmin backup` encrypts with a key derived from BACKUP_KEY (or the file BACKUP_KEY_FILE) when set,
 # else from the current data key; either way the key is not in the backup.
 BACKUP_KEY = envstr("BACKUP_KEY")
