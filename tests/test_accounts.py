@@ -30,7 +30,6 @@ def sign_in(officer, *, next_url="/cases/", client=None):
     request = RequestFactory().post("/login/", REMOTE_ADDR="10.0.0.8")
     request.session = client.session
     request.user = AnonymousUser()
-    officer.backend = settings.AUTHENTICATION_BACKENDS[0]
     response = flow.finish_login(request, officer, redirect_to=next_url)
     request.session.save()
     client.cookies[settings.SESSION_COOKIE_NAME] = request.session.session_key

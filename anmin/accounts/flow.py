@@ -37,6 +37,18 @@ def now_ts() -> float:
     return timezone.now().timestamp()
 
 
+def backend_of(user) -> str:
+    """The backend that accepted the password (authenticate() notes it on the user), else the first
+    configured one that loads users (the session needs it to find the officer again)."""
+    backend = getattr(user, "backend", None)
+    if backend:
+        return backend
+    for path, candidate in zip(settings.AUTHENTICATION_BACKENDS, auth.get_backends(), strict=True):
+        if hasattr(candidate, "get_user"):
+            return path
+    raise ValueError("no authentication backend loads users")
+
+
 def requires_second_factor(user) -> bool:
     return user.role in settings.TWO_FACTOR_ROLES
 
@@ -53,7 +65,7 @@ def finish_login(request, user, *, redirect_to: str):
         request.session.cycle_key()
         request.session[PENDING] = {
             "user": user.pk,
-            "backend": getattr(user, "backend", settings.AUTHENTICATION_BACKENDS[0]),
+            "backend": backend_of(user),
             "at": now_ts(),
             "next": redirect_to,
             "failures": 0,
@@ -67,7 +79,7 @@ def complete_login(request, user, *, redirect_to: str, factors: list[str], crede
     from anmin.accounts.actions import StartPasswordClock
 
     request.session.pop(PENDING, None)
-    auth.login(request, user)
+    auth.login(request, user, backend=backend_of(user))
     security_event("auth.login", request=request, actor=user, obj=user, data={"factors": factors})
     now = now_ts()
     request.session[STARTED] = request.session[SEEN] = now
