@@ -264,7 +264,7 @@ api.add_router("/", bookings_router)
 api.add_router("/", services_router)
 
 
+@docs_guard
 def openapi_json(request):
     """The OpenAPI document at /api/openapi.json (also served by ninja at /api/v1/openapi.json)."""
-@docs_guard
     return JsonResponse(api.get_openapi_schema(path_prefix="/api/v1/"), json_dumps_params={"ensure_ascii": False})
