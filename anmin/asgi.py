@@ -15,6 +15,13 @@ from django.core.exceptions import ImproperlyConfigured  # noqa: E402
 if not (settings.DEBUG or settings.SECRET_KEY_FROM_ENV):
     raise ImproperlyConfigured("SECRET_KEY is required unless DEBUG=true (make demo sets DEBUG=true).")
 
+from anmin.core.duties import startup_problems  # noqa: E402
+
+# In production (DEBUG off): no start without the audit and data keys, with an account that opens
+# with the published demo password, or with a superuser (see anmin.core.duties).
+if problems := startup_problems(database_required=False):
+    raise ImproperlyConfigured("Anmin refuses to serve in production: " + "; ".join(problems))
+
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402

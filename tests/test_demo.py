@@ -256,7 +256,10 @@ def test_every_role_has_a_login_that_authenticates():
 
 def test_the_logins_sit_where_the_demo_needs_them():
     officers = {o.username: o for o in Officer.objects.filter(username__in=[s.username for s in LOGINS])}
-    assert officers["admin"].is_superuser
+    # No superuser: each administrator's rights follow his role (三权分立).
+    assert not any(o.is_superuser for o in officers.values())
+    assert officers["admin"].is_staff and officers["secadmin"].is_staff and not officers["auditor"].is_staff
+    assert (officers["secadmin"].role, officers["auditor"].role) == ("secadmin", "auditor")
     assert officers["dispatcher"].organization.kind == Organization.Kind.COMMAND
     assert officers["station"].organization.parent.division_code == "131102"
     assert officers["jizhou"].organization.parent.division_code == "131103"

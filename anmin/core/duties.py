@@ -14,10 +14,15 @@ belongs to another administrator, so no group or per-user permission can hand it
 would bypass every backend, so none may exist in production (`startup_problems`).
 """
 
+import logging
+
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
+from django.db import DatabaseError
 
 from anmin.org.models import Role
+
+log = logging.getLogger(__name__)
 
 #: Accounts and what authenticates them: the security administrator's.
 SECURITY_APPS = {"accounts", "auth"}
@@ -97,16 +102,21 @@ class RolePermissionBackend:
 
 def demo_accounts():
     """Active accounts that still open with the demo's published password."""
-    from anmin.demo.data import DEMO_PASSWORD, LOGINS
+    from anmin.demo.data import DEMO_PASSWORD, DEMO_USERNAMES
     from anmin.org.models import Officer
 
-    candidates = Officer.objects.filter(username__in=[spec.username for spec in LOGINS], is_active=True)
+    candidates = Officer.objects.filter(username__in=DEMO_USERNAMES, is_active=True)
     return [officer for officer in candidates if officer.check_password(DEMO_PASSWORD)]
 
 
-def startup_problems() -> list[str]:
+def startup_problems(*, database_required: bool = True) -> list[str]:
     """Why a production server (DEBUG off) must not start: missing keys, accounts anyone can
-    sign in to with the published demo password, superusers that bypass the separation of duties."""
+    sign in to with the published demo password, superusers that bypass the separation of duties.
+
+    `anmin serve` checks everything before it starts the server. anmin.asgi (imported by whatever
+    ASGI server runs it) passes database_required=False: when the database cannot be reached at
+    import, the account checks are skipped with a warning rather than refusing the import (a server
+    without its database answers nothing anyway)."""
     from anmin.core.keys import configured
     from anmin.org.models import Officer
 
@@ -119,6 +129,18 @@ def startup_problems() -> list[str]:
             f"{' and '.join(missing)} not set: set them (or *_FILE naming a key file) to keys kept outside the "
             "database; `anmin keys init` writes development keys"
         )
+    try:
+        problems += _account_problems(Officer)
+    except (DatabaseError, RuntimeError) as exc:  # RuntimeError: database access refused (a test without one)
+        if database_required:
+            problems.append(f"cannot check the accounts: {exc}")
+        else:
+            log.warning("accounts not checked at start: %s", exc)
+    return problems
+
+
+def _account_problems(Officer) -> list[str]:  # noqa: N803 - the model class
+    problems = []
     demo = demo_accounts()
     if demo:
         names = ", ".join(sorted(officer.username for officer in demo))

@@ -479,7 +479,7 @@ class _Builder:
         officers: list[Officer] = []
         for spec in LOGINS:
             officer = self._officer(self.orgs[spec.org], spec.role, username=spec.username, rank=spec.rank)
-            officer.is_superuser = officer.is_staff = spec.superuser
+            officer.is_staff = spec.staff
             officer.set_password(DEMO_PASSWORD)
             self.officers[spec.username] = officer
             officers.append(officer)

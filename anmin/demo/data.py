@@ -342,11 +342,13 @@ class LoginSpec:
     org: str  # key into the builder's organization map
     rank: str
     note: str = ""
-    superuser: bool = False
+    #: Opens the Django admin. No demo login is a superuser: a superuser would bypass the separation
+    #: of the system, security and audit administrators (三权分立), whose admin rights follow their role.
+    staff: bool = False
 
 
 LOGINS: tuple[LoginSpec, ...] = (
-    LoginSpec("admin", Role.ADMIN, "bureau", Officer.Rank.INSPECTOR_1, superuser=True),
+    LoginSpec("admin", Role.ADMIN, "bureau", Officer.Rank.INSPECTOR_1, staff=True),
     LoginSpec("dispatcher", Role.DISPATCHER, "command", Officer.Rank.SERGEANT_1),
     LoginSpec("leader", Role.LEADER, "bureau", Officer.Rank.SUPERINTENDENT_3),
     LoginSpec("legal", Role.LEGAL, "bureau", Officer.Rank.INSPECTOR_3),
@@ -355,7 +357,12 @@ LOGINS: tuple[LoginSpec, ...] = (
     LoginSpec("patrol", Role.PATROL, "patrol", Officer.Rank.SERGEANT_2),
     LoginSpec("traffic", Role.TRAFFIC, "traffic:131102", Officer.Rank.SERGEANT_3),
     LoginSpec("jizhou", Role.STATION, "station:冀州镇", Officer.Rank.INSPECTOR_3, note="外单位"),
+    LoginSpec("secadmin", Role.SECURITY_ADMIN, "bureau", Officer.Rank.INSPECTOR_2, staff=True),
+    LoginSpec("auditor", Role.AUDITOR, "bureau", Officer.Rank.INSPECTOR_2),
 )
+#: The usernames of the demo logins: a production server refuses to start while one of them still
+#: opens with DEMO_PASSWORD (anmin.core.duties.startup_problems).
+DEMO_USERNAMES = frozenset(spec.username for spec in LOGINS)
 
 # Category weights (per 10,000 calls), after the usual mix of a prefecture-level 110 centre:
 # 求助 and 纠纷 are half of all calls, 八类严重暴力 a handful a month.

@@ -7,13 +7,13 @@ from django.utils import timezone
 
 from anmin.bookings.actions import CreateExamSession, CreateOffice, CreateSlots
 from anmin.bookings.models import Subject
-from anmin.org.models import Officer, Organization
+from anmin.org.models import Officer, Organization, Role
 from anmin.services.demo import assign_departments
 
 
 def build_demo_portal() -> str:
     assign_departments()
-    admin = Officer.objects.filter(is_superuser=True).order_by("pk").first()
+    admin = Officer.objects.filter(role=Role.ADMIN, organization__parent=None).order_by("pk").first()
     traffic = Organization.objects.filter(kind=Organization.Kind.TRAFFIC).order_by("path").first()
     station = Organization.objects.filter(kind=Organization.Kind.STATION).order_by("path").first()
     if admin is None or traffic is None or station is None:

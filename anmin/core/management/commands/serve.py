@@ -28,6 +28,10 @@ class Command(BaseCommand):
 
         if not (settings.DEBUG or settings.SECRET_KEY_FROM_ENV):
             raise CommandError("SECRET_KEY is required unless DEBUG=true (make demo sets DEBUG=true)")
+        from anmin.core.duties import startup_problems
+
+        if problems := startup_problems():
+            raise CommandError("refusing to serve in production:\n- " + "\n- ".join(problems))
         if not 0 < port < 65536:
             raise CommandError(f"--port must be between 1 and 65535, got {port}")
         if workers < 1:

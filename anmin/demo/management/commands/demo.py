@@ -89,6 +89,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 self.style.SUCCESS(_("演示城市已生成，用时 %(s).1f 秒。") % {"s": time.monotonic() - started})
             )
+            # Pin the new trail outside the database (a real deployment anchors periodically).
+            call_command("audit", "anchor", stdout=StringIO())
 
         # Re-derived from the officers every time: the password is the published demo password,
         # never stored anywhere but as each login's hash.
