@@ -278,10 +278,28 @@ CLOCK_WARN_MAX_DAYS = envint("CLOCK_WARN_MAX_DAYS", 15, minimum=1)
 # 受案立案审查巡查: an open case this many days in one status is listed as idle.
 INSPECTION_IDLE_DAYS = envint("INSPECTION_IDLE_DAYS", 30, minimum=1)
 
-# The citizen portal's SMS gateway (a class with send(phone, text)); the default writes to the log.
-SMS_BACKEND = envstr("SMS_BACKEND", "anmin.citizens.sms.LogBackend")
+# The citizen portal's SMS gateway (a class with send(phone, text)). The development gateway
+# writes each message (sign-in codes, survey links) to the log, so it is the default only with
+# DEBUG and is refused otherwise (system check anmin.E031): production names its platform's client.
+SMS_BACKEND = envstr("SMS_BACKEND", "anmin.citizens.sms.LogBackend" if DEBUG else "")
 SMS_PER_PHONE_HOUR = envint("SMS_PER_PHONE_HOUR", 5, minimum=1)
 SMS_PER_IP_HOUR = envint("SMS_PER_IP_HOUR", 20, minimum=1)
+# 实名认证: a class with verify(name, id_number) -> Verdict. The population service's client posts
+# {name, id_number} to REALNAME_SERVICE_URL and reads {match}; the development verifier accepts the
+# demo identities only and is refused without DEBUG (system check anmin.E032).
+REALNAME_VERIFIER = envstr(
+    "REALNAME_VERIFIER",
+    "anmin.citizens.realname.DemoVerifier" if DEBUG else "anmin.citizens.realname.PopulationServiceVerifier",
+)
+REALNAME_SERVICE_URL = envstr("REALNAME_SERVICE_URL", "")
+REALNAME_SERVICE_TOKEN = envstr("REALNAME_SERVICE_TOKEN", "")
+REALNAME_SERVICE_TIMEOUT = envfloat("REALNAME_SERVICE_TIMEOUT", 5.0)
+if not 0 < REALNAME_SERVICE_TIMEOUT <= 60:
+    raise ImproperlyConfigured(
+        f"REALNAME_SERVICE_TIMEOUT must be between 0 and 60 seconds, got {REALNAME_SERVICE_TIMEOUT}"
+    )
+# Real-name checks a day, per citizen and per network address (nobody probes whose ID number is registered).
+REALNAME_ATTEMPTS_PER_DAY = envint("REALNAME_ATTEMPTS_PER_DAY", 5, minimum=1)
 # The address citizens reach the portal at, for links sent by SMS (surveys).
 PORTAL_BASE_URL = envstr("PORTAL_BASE_URL", "http://127.0.0.1:8000")
 

@@ -25,6 +25,12 @@ TEST_AUDIT_KEY = "dGVzdC1hdWRpdC1rZXktYW5taW4tbm90LXNlY3JldCE="
 TEST_DATA_KEY = "dGVzdC1kYXRhLWtleS1hbm1pbi1ub3Qtc2VjcmV0LSE="
 os.environ.setdefault("AUDIT_KEY", TEST_AUDIT_KEY)
 os.environ.setdefault("DATA_KEY", TEST_DATA_KEY)
+# The SMS gateway and the population register of the tests (the development ones refuse to run
+# without DEBUG): messages stay in memory, every identity matches unless a test says otherwise.
+TEST_SMS_BACKEND = "anmin.citizens.sms.MemoryBackend"
+TEST_REALNAME_VERIFIER = "tests.realname.TestVerifier"
+os.environ.setdefault("SMS_BACKEND", TEST_SMS_BACKEND)
+os.environ.setdefault("REALNAME_VERIFIER", TEST_REALNAME_VERIFIER)
 
 
 def _test_keys():
@@ -33,6 +39,8 @@ def _test_keys():
 
     settings.AUDIT_KEY = settings.AUDIT_KEY or os.environ["AUDIT_KEY"]
     settings.DATA_KEY = settings.DATA_KEY or os.environ["DATA_KEY"]
+    settings.SMS_BACKEND = os.environ["SMS_BACKEND"]
+    settings.REALNAME_VERIFIER = os.environ["REALNAME_VERIFIER"]
 
 
 _test_keys()

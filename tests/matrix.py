@@ -378,4 +378,9 @@ def build_world(city, citizen) -> dict:
     ).execute()
     with committed():
         w["exam_booking"] = RequestExamSeat(citizen=citizen, session=w["exam_session"]).execute()
+    from anmin.citizens.actions import RequestIdentityChange
+
+    w["identity_change"] = RequestIdentityChange(
+        citizen=citizen, station=city.station_a1.pk, name="张三丰", id_number="110105194912310038", reason="姓名变更"
+    ).execute()
     return w

@@ -288,7 +288,9 @@ def open_session(venue, *, subject="2", seats=3) -> ExamSession:
 
 
 def request_as(person: ExamApplicant, session, at: datetime) -> ExamBooking:
-    return RequestExamSeat(citizen=Citizen.objects.get(id_number=person.id_number), session=session, now=at).execute()
+    return RequestExamSeat(
+        citizen=Citizen.objects.by_id_number(person.id_number).get(), session=session, now=at
+    ).execute()
 
 
 def test_seats_go_by_acceptance_date_for_first_timers_and_latest_event_for_repeaters(

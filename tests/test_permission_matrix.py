@@ -80,6 +80,7 @@ HTML = {
     "portal/login/code/": r(PUBLIC),
     "portal/logout/": r(PUBLIC),
     "portal/me/": r(CITIZEN),
+    "portal/me/identity-change/": r(CITIZEN),
     "portal/reports/": r(CITIZEN),
     "portal/reports/accidents/new/": r(CITIZEN),
     "portal/reports/accidents/<int:pk>/": r(MINE, pk="accident"),
@@ -110,6 +111,9 @@ HTML = {
     "portal/bookings/appointments/<int:pk>/cancel/": r(MINE, pk="appointment"),
     "portal/bookings/exams/": r(CITIZEN),
     "portal/bookings/exams/<int:pk>/cancel/": r(MINE, pk="exam_booking"),
+    # 实名信息变更审核 (staff side)
+    "citizens/identity-changes/": r(STAFF),
+    "citizens/identity-changes/<int:pk>/": r(OBJECT, pk="identity_change"),
     # 群众上报 (staff side)
     "reports/": r(STAFF),
     "reports/accidents/": r(STAFF),
