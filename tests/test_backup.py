@@ -188,6 +188,8 @@ def test_a_backup_restored_into_an_empty_database_finds_every_record_and_verifie
     assert manifest["database"]["vendor"] == connection.vendor
     assert manifest["key"] == {"source": "DATA_KEY", "id": keys.data_keys()[0][0]}
     assert manifest["audit"]["key_id"] == keys.key_id(keys.audit_key())
+    # The data keys the encrypted columns were written with, so a restore can say which it lacks.
+    assert manifest["data_key_ids"] == ([keys.data_keys()[0][0]] if backup.encrypted_columns() else [])
     assert manifest["audit"]["count"] == before["tables"]["core_auditentry"] > 0
     assert manifest["migrations"]["cases"] and manifest["migrations"]["core"]
     assert manifest["tables"] == before["tables"]

@@ -20,7 +20,8 @@ class Command(BaseCommand):
         "Everything is checked before the database is touched (format, migrations, keys, every chunk and "
         "checksum) and the database is replaced in one step, so a damaged or foreign backup changes nothing. "
         "Afterwards the row count of every table is compared with the manifest and `audit verify` and "
-        "`stats verify` run; the exit status is non-zero if anything differs. Keep three copies on two kinds "
+        "`stats verify` run; the exit status is non-zero if anything differs (audit anchors written after the "
+        "backup was made report the entries since then as missing, which they are). Keep three copies on two kinds "
         "of media, one off site (3-2-1), and rehearse a restore with --check or into a spare database."
     )
 
