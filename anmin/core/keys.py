@@ -140,5 +140,13 @@ def reset() -> None:
 
 @receiver(setting_changed)
 def _on_setting_changed(*, setting, **kwargs):
-    if setting in ("AUDIT_KEY", "AUDIT_KEY_FILE", "DATA_KEY", "DATA_KEY_FILE", "BACKUP_KEY", "BACKUP_KEY_FILE", "VAR_DIR"):
+    if setting in (
+        "AUDIT_KEY",
+        "AUDIT_KEY_FILE",
+        "DATA_KEY",
+        "DATA_KEY_FILE",
+        "BACKUP_KEY",
+        "BACKUP_KEY_FILE",
+        "VAR_DIR",
+    ):
         reset()
