@@ -44,7 +44,6 @@ PERMISSIONS_POLICY = ", ".join(
         "payment=()",
         "usb=()",
         "serial=()",
-        "bluetooth=()",
         "hid=()",
         "midi=()",
         "magnetometer=()",
