@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "anmin.core",
     "anmin.org",
     "anmin.accounts",
+    "anmin.audit",
     "anmin.geo",
     "anmin.incidents",
     "anmin.dispatch",

@@ -28,3 +28,4 @@ urlpatterns = [
     path("", include("anmin.supervision.urls")),
     path("", include("anmin.stats.urls")),
 ]
+    path("", include("anmin.audit.urls")),

@@ -206,7 +206,7 @@ class _Builder:
     def _phone(self) -> str:
         return self.rng.choice(("13", "15", "18", "17", "19")) + "".join(self.rng.choices("0123456789", k=9))
 
-    def _officer(self, org: Organization, role: str, *, username: str = "", rank: str = "") -> Officer:
+    def _officer(self, org: Organization | None, role: str, *, username: str = "", rank: str = "") -> Officer:
         badge = f"{next(self.badges):06d}"
         return Officer(
             username=username or badge,
@@ -478,7 +478,8 @@ class _Builder:
         # Officers: the logins first (they get the only real password hashes), then the crews.
         officers: list[Officer] = []
         for spec in LOGINS:
-            officer = self._officer(self.orgs[spec.org], spec.role, username=spec.username, rank=spec.rank)
+            org = self.orgs[spec.org] if spec.org else None
+            officer = self._officer(org, spec.role, username=spec.username, rank=spec.rank)
             officer.is_staff = spec.staff
             officer.set_password(DEMO_PASSWORD)
             self.officers[spec.username] = officer

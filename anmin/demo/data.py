@@ -339,7 +339,7 @@ class LoginSpec:
 
     username: str
     role: Role
-    org: str  # key into the builder's organization map
+    org: str  # key into the builder's organization map ("" for none)
     rank: str
     note: str = ""
     #: Opens the Django admin. No demo login is a superuser: a superuser would bypass the separation
@@ -357,8 +357,10 @@ LOGINS: tuple[LoginSpec, ...] = (
     LoginSpec("patrol", Role.PATROL, "patrol", Officer.Rank.SERGEANT_2),
     LoginSpec("traffic", Role.TRAFFIC, "traffic:131102", Officer.Rank.SERGEANT_3),
     LoginSpec("jizhou", Role.STATION, "station:冀州镇", Officer.Rank.INSPECTOR_3, note="外单位"),
-    LoginSpec("secadmin", Role.SECURITY_ADMIN, "bureau", Officer.Rank.INSPECTOR_2, staff=True),
-    LoginSpec("auditor", Role.AUDITOR, "bureau", Officer.Rank.INSPECTOR_2),
+    # The security and audit administrators belong to no unit: a unit would give them its incidents
+    # and cases to read, and their duty is the accounts and the trail, not the police work.
+    LoginSpec("secadmin", Role.SECURITY_ADMIN, "", Officer.Rank.INSPECTOR_2, staff=True),
+    LoginSpec("auditor", Role.AUDITOR, "", Officer.Rank.INSPECTOR_2),
 )
 #: The usernames of the demo logins: a production server refuses to start while one of them still
 #: opens with DEMO_PASSWORD (anmin.core.duties.startup_problems).
