@@ -180,8 +180,16 @@ AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 180, minimum=180)
 # else from the current data key; either way the key is not in the backup.
 BACKUP_KEY = envstr("BACKUP_KEY")
 BACKUP_KEY_FILE = envstr("BACKUP_KEY_FILE")
-LOGIN_MAX_FAILURES = envint("LOGIN_MAX_FAILURES", 5, minimum=1)
-LOGIN_LOCK_MINUTES = envint("LOGIN_LOCK_MINUTES", 15, minimum=1)
+# Staff sign-in throttling (anmin.org.throttle), per typed account name and per client address:
+# no lock-out (anyone could lock a dispatcher out by typing wrong passwords), but a delay that
+# doubles after the free failures, then an image challenge; a quiet spell forgets the failures.
+LOGIN_FREE_FAILURES = envint("LOGIN_FREE_FAILURES", 3, minimum=0)
+LOGIN_CHALLENGE_AFTER = envint("LOGIN_CHALLENGE_AFTER", 5, minimum=1)
+LOGIN_MAX_DELAY_SECONDS = envint("LOGIN_MAX_DELAY_SECONDS", 60, minimum=1)
+# One address is often a whole station behind NAT, whose officers' typos add up.
+LOGIN_ADDRESS_FREE_FAILURES = envint("LOGIN_ADDRESS_FREE_FAILURES", 10, minimum=0)
+LOGIN_ADDRESS_CHALLENGE_AFTER = envint("LOGIN_ADDRESS_CHALLENGE_AFTER", 20, minimum=1)
+LOGIN_FORGET_AFTER_MINUTES = envint("LOGIN_FORGET_AFTER_MINUTES", 60, minimum=1)
 # Password policy (身份鉴别, anmin.accounts.validators): length, character classes (of lower, upper,
 # digit, symbol), how many earlier passwords may not come back, the age after which a password must
 # be changed (0: never), and whether a password an administrator set must be changed at sign-in.

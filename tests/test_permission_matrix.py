@@ -64,6 +64,7 @@ def r(kind, /, owner="station_officer", heavy=False, **params) -> R:
 HTML = {
     # 登录、首页、语言
     "login/": r(PUBLIC),
+    "login/challenge.png": r(PUBLIC),
     "logout/": r(PUBLIC),
     "": r(STAFF),
     # 账号安全 (anmin.accounts): the officer's own pages; the reset is the security administrator's
