@@ -12,7 +12,7 @@ The time of activity is written at most once a minute: writing the session on ev
 add a database write to each one.
 """
 
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from django.conf import settings
 from django.contrib import auth, messages
@@ -100,6 +100,10 @@ class SessionSecurityMiddleware:
             return None
         if request.path.startswith(settings.STATIC_URL if settings.STATIC_URL.startswith("/") else "/static/"):
             return None
+        if is_htmx(request) and urlsplit(request.headers.get("HX-Current-URL", "")).path == step:
+            # The step's own page polling (the header's notice badge): redirecting it to the page
+            # it is on would reload that page for ever.
+            return HttpResponse(status=204)
         if is_api(request):
             return JsonResponse(
                 {"detail": [{"field": None, "message": _("请先在网页上完成修改密码或启用双因素认证"), "code": "owed"}]},
