@@ -67,13 +67,13 @@ def draw(text: str) -> bytes:
     pen = ImageDraw.Draw(image)
     for _ in range(180):
         pen.point((rng.randrange(width), rng.randrange(height)), fill=tuple(rng.randrange(120, 220) for _ in "rgb"))
-    step = (width - 20) // len(text)
+    step = (width - 40) // len(text)
     for index, char in enumerate(text):
-        glyph = Image.new("RGBA", (48, 56), (0, 0, 0, 0))
+        glyph = Image.new("RGBA", (44, 52), (0, 0, 0, 0))
         colour = (rng.randrange(10, 90), rng.randrange(30, 90), rng.randrange(90, 160), 255)
-        ImageDraw.Draw(glyph).text((8, 2), char, font=_font(rng.randrange(34, 42)), fill=colour)
-        glyph = glyph.rotate(rng.uniform(-28, 28), resample=Image.Resampling.BICUBIC, expand=False)
-        image.paste(glyph, (10 + index * step + rng.randrange(-3, 4), rng.randrange(-2, 8)), glyph)
+        ImageDraw.Draw(glyph).text((8, 4), char, font=_font(rng.randrange(32, 39)), fill=colour)
+        glyph = glyph.rotate(rng.uniform(-20, 20), resample=Image.Resampling.BICUBIC, expand=False)
+        image.paste(glyph, (4 + index * step + rng.randrange(-2, 3), rng.randrange(0, 7)), glyph)
     for _ in range(6):
         start = (rng.randrange(0, width // 3), rng.randrange(height))
         end = (rng.randrange(2 * width // 3, width), rng.randrange(height))
