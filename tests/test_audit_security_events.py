@@ -151,3 +151,12 @@ def test_production_refuses_to_start_with_a_superuser_or_without_keys(city, sett
     settings.VAR_DIR = tmp_path
     problems = startup_problems()
     assert len(problems) == 1 and problems[0].startswith("AUDIT_KEY not set")
+
+
+def test_a_statistics_export_is_audited_with_what_was_exported(city):
+    client = city.login(city.leader)
+    response = client.get("/stats/export.xlsx?period=2026-03")
+    assert response.status_code == 200, response.content[:500]
+    entry = newest("export")
+    assert entry.actor_id == city.leader.pk and entry.data["format"] == "xlsx"
+    assert "2026年3月" in entry.data["report"] and "rows" in entry.data

@@ -19,6 +19,7 @@ from ninja.files import UploadedFile
 from anmin.cases.models import Case
 from anmin.core import approvals
 from anmin.core.approvals import ApprovalFieldsOut, DecisionIn, approval_fields
+from anmin.core.audit import security_event
 from anmin.core.errors import ActionError
 from anmin.core.lanes import heavy
 from anmin.core.schema import Id, Offset
@@ -320,6 +321,7 @@ def labels_pdf(request, case_id: Id, filters: Query[LabelFilter]):
         log.error("%s", exc)
         raise Unavailable(str(exc), field=None, code="font_missing") from None
     response = HttpResponse(pdf, content_type="application/pdf")
+    security_event("export", request=request, obj=case, data={"report": "property-labels", "rows": len(items)})
     response["Content-Disposition"] = f'inline; filename="labels-{case.number}.pdf"'
     return response
 

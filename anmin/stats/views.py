@@ -22,6 +22,7 @@ from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from anmin.core.audit import security_event
 from anmin.core.errors import ActionError
 from anmin.core.lanes import heavy
 from anmin.geo.models import GridCell
@@ -304,6 +305,7 @@ def export(request, fmt: str):
         body = exports.report_xlsx([rep], **common)
     else:
         body = exports.report_pdf([rep], area=_area(query, user), **common)
+    security_event("export", request=request, data={"report": title, "format": fmt, "rows": len(rep.rows)})
     return _download(body, fmt, f"{query.metric.label}-{query.period.code}.{fmt}")
 
 
@@ -368,6 +370,7 @@ def pack(request, kind: str, fmt: str):
             pack_error={"kind": kind, "error": exc, "value": str(form["period"].value() or "")},
         )
         return render(request, "stats/builder.html", context, status=exc.status)
+    security_event("export", request=request, data={"report": made.title, "format": fmt, "file": made.filename})
     return _download(made.content, fmt, made.filename)
 
 
