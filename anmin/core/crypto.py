@@ -15,10 +15,13 @@ so a value copied into another column or table does not decrypt there.
         phone_index = BlindIndexField(source="phone", kind="phone", unique=True)
 
     Citizen.objects.filter(phone_index=blind_index("phone", "13812345678"))
+    Citizen.objects.filter(matching(Citizen, "phone", "13812345678"))  # also during a rotation
 
 An EncryptedCharField refuses lookups other than `isnull` and `exact ""` (a filter on the
-ciphertext would silently match nothing): look up through its BlindIndexField. QuerySet.update()
-does not run `pre_save`, so it cannot set an encrypted field with its index: save the instances.
+ciphertext would silently match nothing): look up through its BlindIndexField. Ordering, LIKE,
+startswith and contains cannot work on ciphertext either: a search by number is an exact match on
+the index. QuerySet.update() does not run `pre_save`, so it cannot set an encrypted field with its
+index: save the instances, or set both.
 """
 
 import base64
@@ -30,7 +33,8 @@ import os
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from django.core import checks
-from django.db import models
+from django.db import models, transaction
+from django.db.models import Q
 from django.db.models.lookups import Exact, IsNull
 
 from anmin.core import keys
@@ -81,19 +85,51 @@ def decrypt(stored: str, context: str) -> str:
         raise DecryptionError(f"{context}: ciphertext does not verify (altered, or another column's)") from None
 
 
-def _index_key() -> bytes:
-    # Derived from the current data key, so a rotation re-keys the indexes too (`anmin keys rotate`
-    # recomputes every index column in the same run).
-    return hmac.new(keys.data_keys()[0][1], b"anmin blind index", hashlib.sha256).digest()
+def _index_key(key: bytes) -> bytes:
+    return hmac.new(key, b"anmin blind index", hashlib.sha256).digest()
+
+
+def _index(key: bytes, kind: str, value: str) -> str:
+    return hmac.new(_index_key(key), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:INDEX_HEX]
 
 
 def blind_index(kind: str, value: str) -> str:
     """The keyed index of `value` for equality lookups: the same for equal values of one kind
     ("phone", "id_number") in every table, useless without the key. Empty for an empty value
-    (stored as NULL by BlindIndexField)."""
+    (stored as NULL by BlindIndexField).
+
+    Keyed by the current data key, so a rotation re-keys the indexes too (`anmin keys rotate`
+    recomputes every index column in the same run)."""
     if not value:
         return ""
-    return hmac.new(_index_key(), f"{kind}:{value}".encode(), hashlib.sha256).hexdigest()[:INDEX_HEX]
+    return _index(keys.data_keys()[0][1], kind, value)
+
+
+def blind_indexes(kind: str, value: str) -> list[str]:
+    """The index of `value` under every configured data key, the current first: between putting a
+    new key first in DATA_KEY and the end of `anmin keys rotate`, rows still carry the old key's
+    index, and a lookup must find them (a repeat call, an ID number already registered)."""
+    if not value:
+        return []
+    return list(dict.fromkeys(_index(key, kind, value) for _kid, key in keys.data_keys()))
+
+
+def index_field(model, source: str) -> "BlindIndexField":
+    for field in model._meta.concrete_fields:
+        if isinstance(field, BlindIndexField) and field.source == source:
+            return field
+    raise LookupError(f"{model._meta.label}.{source} has no BlindIndexField")
+
+
+def matching(model, source: str, value: str) -> Q:
+    """A filter for the rows of `model` whose encrypted field `source` equals `value`, through that
+    field's blind index: `Incident.objects.filter(matching(Incident, "caller_phone", phone))`. An
+    empty value matches nothing."""
+    field = index_field(model, source)
+    found = blind_indexes(field.kind, value)
+    if not found:
+        return Q(pk__in=[])
+    return Q(**{f"{field.name}__in": found})
 
 
 def stored_length(max_length: int) -> int:
@@ -112,6 +148,13 @@ class EncryptedCharField(models.CharField):
         kwargs.setdefault("blank", True)
         kwargs.setdefault("default", "")
         super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        # blank defaults to True here, not False as on Field: written out either way, or a
+        # required field (blank=False, omitted by Field) would come back blank from a migration.
+        kwargs["blank"] = self.blank
+        return name, path, args, kwargs
 
     def check(self, **kwargs):
         errors = super().check(**kwargs)
@@ -144,12 +187,22 @@ class EncryptedCharField(models.CharField):
         value = super().get_prep_value(value)
         if value is None or value == "":
             return value
-        if is_encrypted(value):  # already sealed (a migration copying stored values)
+        if is_encrypted(value) and _seals(value, self.context):
+            # Already sealed for this column (a stored value written back as it was read raw);
+            # anything else that merely looks sealed is a value like any other, and is encrypted.
             return value
         return encrypt(value, self.context)
 
     def get_lookup(self, lookup_name):
         return {"exact": _EmptyOnlyExact, "isnull": IsNull}.get(lookup_name)
+
+
+def _seals(stored: str, context: str) -> bool:
+    try:
+        decrypt(stored, context)
+    except DecryptionError:
+        return False
+    return True
 
 
 class _EmptyOnlyExact(Exact):
@@ -189,3 +242,82 @@ class BlindIndexField(models.CharField):
         value = blind_index(self.kind, getattr(model_instance, self.source) or "") or None
         setattr(model_instance, self.attname, value)
         return value
+
+
+# --- migrations -------------------------------------------------------------------------------------
+
+MIGRATION_BATCH = 1000
+
+
+def encrypt_existing_rows(model: str, fields: list[str]):
+    """A RunPython operation that encrypts the plain-text values already stored in `fields` of
+    `model` ("app_label.ModelName") and fills their BlindIndexFields; reversed, it decrypts them.
+
+    It runs between two schema steps: the columns are first widened as plain CharFields (so the
+    historical model reads what is stored, not through EncryptedCharField) and become
+    EncryptedCharFields after it. The context string is the one the field uses
+    ("app_label.model_name.field"), so the values decrypt once the field reads them. A value
+    already encrypted is left as it is: the operation may run again after a failure."""
+    from django.db import migrations
+
+    def rows(apps, schema_editor):
+        historical = apps.get_model(model)
+        manager = historical._base_manager.using(schema_editor.connection.alias)
+        filled = Q()
+        for name in fields:
+            filled |= ~Q(**{name: ""})
+        indexes = [f for f in historical._meta.concrete_fields if isinstance(f, BlindIndexField) and f.source in fields]
+        label = historical._meta.label_lower
+        return manager, manager.filter(filled), indexes, label
+
+    def need_key(queryset, label: str) -> None:
+        if not queryset.exists():
+            return
+        try:
+            keys.data_keys()
+        except keys.MissingKey:
+            raise keys.MissingKey(
+                f"{label}: {queryset.count()} rows hold {', '.join(fields)} to encrypt, and no data key is "
+                "configured: set DATA_KEY or DATA_KEY_FILE (or run `anmin keys init`) and migrate again"
+            ) from None
+
+    def batches(queryset, names):
+        last = 0
+        while True:
+            batch = list(queryset.filter(pk__gt=last).order_by("pk").values_list("pk", *names)[:MIGRATION_BATCH])
+            if not batch:
+                return
+            yield batch
+            last = batch[-1][0]
+
+    def forward(apps, schema_editor):
+        manager, filled, indexes, label = rows(apps, schema_editor)
+        need_key(filled, label)
+        for batch in batches(filled, fields):
+            with transaction.atomic(using=manager.db):
+                for pk, *values in batch:
+                    plain = dict(zip(fields, values, strict=True))
+                    for name, value in plain.items():
+                        if is_encrypted(value):
+                            plain[name] = decrypt(value, f"{label}.{name}")
+                    changes = {
+                        name: value if is_encrypted(value) else encrypt(value, f"{label}.{name}")
+                        for name, value in zip(fields, values, strict=True)
+                    }
+                    changes.update({f.name: blind_index(f.kind, plain[f.source]) or None for f in indexes})
+                    manager.filter(pk=pk).update(**changes)
+
+    def backward(apps, schema_editor):
+        manager, filled, indexes, label = rows(apps, schema_editor)
+        need_key(filled, label)
+        for batch in batches(filled, fields):
+            with transaction.atomic(using=manager.db):
+                for pk, *values in batch:
+                    changes = {
+                        name: decrypt(value, f"{label}.{name}") if is_encrypted(value) else value
+                        for name, value in zip(fields, values, strict=True)
+                    }
+                    changes.update({f.name: None for f in indexes})
+                    manager.filter(pk=pk).update(**changes)
+
+    return migrations.RunPython(forward, backward, elidable=False)
