@@ -239,6 +239,7 @@ def on_http_error(request, exc: HttpError):
 
 from anmin.bookings.api import router as bookings_router  # noqa: E402
 from anmin.cases.api import router as cases_router  # noqa: E402
+from anmin.core.api import router as core_router  # noqa: E402
 from anmin.dispatch.api import router as dispatch_router  # noqa: E402
 from anmin.feedback.api import router as feedback_router  # noqa: E402
 from anmin.incidents.api import router as incidents_router  # noqa: E402
@@ -262,6 +263,7 @@ api.add_router("/", reports_router)
 api.add_router("/", feedback_router)
 api.add_router("/", bookings_router)
 api.add_router("/", services_router)
+api.add_router("/", core_router)
 
 
 @docs_guard

@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/v1/", api.urls),
     path("api/openapi.json", openapi_json, name="openapi"),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("", include("anmin.core.urls")),
     path("", include("anmin.org.urls")),
     path("", include("anmin.accounts.urls")),
     path("", include("anmin.citizens.urls")),

@@ -74,6 +74,8 @@ HTML = {
     "account/two-factor/reset/": r(STAFF),
     "login/verify/": r(STAFF),  # the code step: without a pending sign-in, back to the staff login
     "i18n/setlang/": r(PUBLIC),
+    # 显示: the record and the field are in the body; the view checks the officer's scope (404)
+    "pii/reveal/": r(STAFF),
     "api/openapi.json": r(STAFF),  # the API's map: officers only (DEBUG opens it)
     # 群众门户
     "portal/": r(PUBLIC),
@@ -313,6 +315,8 @@ API_ROUTES = {
     "GET /services/applications/{pk}": r(API_OBJECT, pk="application"),
     "POST /services/applications/{pk}/steps": r(API_OBJECT, pk="application"),
     "POST /services/applications/{pk}/messages": r(API_OBJECT, pk="application"),
+    # 个人信息: one field in full, audited (the record is in the body; out of scope is 404)
+    "POST /pii/reveal": r(API),
 }
 
 STAFF_LOGIN = resolve_url(settings.LOGIN_URL)
