@@ -52,11 +52,11 @@ def test_it_registers_a_person_with_a_valid_id_number_and_shows_it_masked(city, 
 def test_showing_an_id_number_in_full_is_an_audit_event(city, case, api):
     person_id = post(api, f"/api/v1/cases/{case.pk}/persons", {"role": "victim", "name": "王某", "id_number": VALID})
     person_id = person_id.json()["id"]
-    before = AuditEntry.objects.filter(action="case.view_id_number").count()
+    before = AuditEntry.objects.filter(action="pii.reveal").count()
     response = api.get(f"/api/v1/cases/{case.pk}/persons/{person_id}/id-number")
     assert response.json() == {"id_number": VALID}
-    entry = AuditEntry.objects.filter(action="case.view_id_number").latest("id")
-    assert AuditEntry.objects.filter(action="case.view_id_number").count() == before + 1
+    entry = AuditEntry.objects.filter(action="pii.reveal").latest("id")
+    assert AuditEntry.objects.filter(action="pii.reveal").count() == before + 1
     assert entry.actor == city.station_officer
     assert city.api(city.outsider).get(f"/api/v1/cases/{case.pk}/persons/{person_id}/id-number").status_code == 404
 
@@ -199,7 +199,7 @@ def test_the_case_page_registers_masks_and_reveals_a_person(city, case):
     person = CasePerson.objects.get()
     page = client.post(f"/cases/{case.pk}/persons/reveal/", {"person": person.pk}).content.decode()
     assert VALID in page
-    assert AuditEntry.objects.filter(action="case.view_id_number", object_id=str(person.pk)).exists()
+    assert AuditEntry.objects.filter(action="pii.reveal", object_id=str(person.pk)).exists()
     response = client.post(f"/cases/{case.pk}/persons/", {"role": "suspect", "name": "某", "id_number": "123"})
     assert response.status_code == 400
     assert "身份证" in response.content.decode()

@@ -64,7 +64,7 @@ def test_it_rejects_a_tampered_person_id_on_reveal_and_logs_nothing(city, case, 
     response = city.login(city.station_officer).post(f"/cases/{case.pk}/persons/reveal/", {"person": bad})
     html = refused(response, "person")
     assert VALID_ID_NUMBER not in html
-    assert not AuditEntry.objects.filter(action="case.view_id_number").exists()
+    assert not AuditEntry.objects.filter(action="pii.reveal").exists()
 
 
 def test_it_reveals_only_a_person_of_this_case(city, case, person):
@@ -80,7 +80,7 @@ def test_the_old_case_page_post_with_op_is_gone(city, case, person):
     client = city.login(city.station_officer)
     response = client.post(f"/cases/{case.pk}/", {"op": "reveal", "person": "abc"})
     assert response.status_code == 405
-    assert not AuditEntry.objects.filter(action="case.view_id_number").exists()
+    assert not AuditEntry.objects.filter(action="pii.reveal").exists()
 
 
 @pytest.mark.parametrize("bad", ["abc", str(2**70)])

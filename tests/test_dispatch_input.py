@@ -215,7 +215,7 @@ def test_it_reveals_the_callers_number_once_and_audits_it(city, desk, incident):
     page = desk.post(f"/incidents/{incident.pk}/reveal/")
     assert page.status_code == 200
     assert "13812345678" in page.content.decode()
-    assert AuditEntry.objects.filter(action="incident.view_caller_phone").count() == 1
+    assert AuditEntry.objects.filter(action="pii.reveal", data__field="incident.caller_phone").count() == 1
 
 
 @pytest.mark.parametrize("data", [{"op": "cancel", "reason": "误报"}, {"op": "reveal"}])

@@ -15,6 +15,7 @@ from anmin.bookings.actions import (
     ranked_requests,
 )
 from anmin.bookings.models import Appointment, ExamBooking, ExamSession, Office, Slot
+from anmin.core.pii import mask_name
 from anmin.core.schema import Id
 
 router = Router(tags=["bookings"])
@@ -54,7 +55,11 @@ class AppointmentOut(Schema):
     slot_id: int
     status: str
     purpose: str
-    citizen_name: str = Field(..., alias="citizen.name")
+    citizen_name: str = Field(..., description="已脱敏")
+
+    @staticmethod
+    def resolve_citizen_name(appointment) -> str:
+        return mask_name(appointment.citizen.name)
 
 
 class MarkIn(Schema):
@@ -76,7 +81,7 @@ class SessionOut(Schema):
 
 class BookingOut(Schema):
     id: int
-    applicant_name: str = Field(..., alias="applicant.name")
+    applicant_name: str = Field(..., description="已脱敏")
     licence_class: str = Field(..., alias="applicant.licence_class")
     requested_at: datetime
     status: str
@@ -84,6 +89,10 @@ class BookingOut(Schema):
     rank_date: date | None
     first_time: bool
     result: str
+
+    @staticmethod
+    def resolve_applicant_name(booking) -> str:
+        return mask_name(booking.applicant.name)
 
 
 class ResultsIn(Schema):

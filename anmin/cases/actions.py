@@ -18,6 +18,7 @@ from anmin.cases.models import (
 from anmin.core import approvals
 from anmin.core.actions import Action
 from anmin.core.errors import ActionError, Conflict, Denied
+from anmin.core.pii import FIELDS, RevealPersonalData, mask_name
 from anmin.core.sequences import increment
 from anmin.core.validation import clean_text
 from anmin.incidents.models import Category, Incident
@@ -241,7 +242,7 @@ class DecideApproval(approvals.DecideApproval):
             signals.measure_changed.send(sender=Measure, measure=measure, change=change, by=self.by)
             verb = _("批准%(label)s") if self.approve else _("不批准%(label)s")
             label = verb % {"label": approval.label}
-            record(case, f"decide_{measure.kind}", label, self.by, note=note or measure.person.name)
+            record(case, f"decide_{measure.kind}", label, self.by, note=note or mask_name(measure.person.name))
         elif approval.transition.startswith("extend:"):
             signals.approval_decided.send(sender=ApprovalRequest, approval=approval, approved=self.approve, by=self.by)
         elif self.approve:
@@ -301,9 +302,9 @@ class AddPerson(Action):
 
     def run(self) -> CasePerson:
         person = CasePerson.objects.create(case=self.case, added_by=self.by, **_person_fields(self.data))
-        record(
-            self.case, "add_person", _("登记%(role)s") % {"role": person.get_role_display()}, self.by, note=person.name
-        )
+        label = _("登记%(role)s") % {"role": person.get_role_display()}
+        # The case timeline is read by everyone on the case: the name masked, as on its page.
+        record(self.case, "add_person", label, self.by, note=mask_name(person.name))
         self.audit(person, {"case": self.case.number, "role": person.role})
         return person
 
@@ -311,7 +312,8 @@ class AddPerson(Action):
 class RevealIdNumber(Action):
     """查看完整身份证号码: lists show it masked; each full viewing is an audit entry (个人信息保护法)."""
 
-    audit_action = "case.view_id_number"
+    # The same entry as "显示" writes for any field of personal data (anmin.core.pii).
+    audit_action = RevealPersonalData.audit_action
 
     def __init__(self, *, person: CasePerson, by):
         self.person = person
@@ -322,8 +324,9 @@ class RevealIdNumber(Action):
             raise Denied(_("无权查看该人员"))
 
     def run(self) -> str:
-        self.audit(self.person, {"case": self.person.case.number})
-        return self.person.id_number
+        field = FIELDS["case_person.id_number"]
+        self.audit(self.person, {"field": field.key, "kind": field.kind, "case": self.person.case.number})
+        return field.value_of(self.person)
 
 
 class TakeMeasure(Action):
@@ -369,8 +372,8 @@ class TakeMeasure(Action):
                 note=reason,
                 created_by=self.by,
             )
-            record(self.case, f"measure_{self.kind}", str(label), self.by, note=self.person.name)
-            self.audit(measure, {"person": self.person.name})
+            record(self.case, f"measure_{self.kind}", str(label), self.by, note=mask_name(self.person.name))
+            self.audit(measure, {"person": mask_name(self.person.name)})
             signals.measure_changed.send(sender=Measure, measure=measure, change="started", by=self.by)
             return measure, None
         if Measure.objects.filter(person=self.person, kind=self.kind, status=Measure.Status.REQUESTED).exists():
@@ -392,7 +395,8 @@ class TakeMeasure(Action):
             requested_at=now,
             measure=measure,
         )
-        record(self.case, f"request_{self.kind}", _("申请%(label)s") % {"label": label}, self.by, note=self.person.name)
+        requested = _("申请%(label)s") % {"label": label}
+        record(self.case, f"request_{self.kind}", requested, self.by, note=mask_name(self.person.name))
         self.audit(approval, {"measure": self.kind}, action="approval.request")
         signals.measure_changed.send(sender=Measure, measure=measure, change="requested", by=self.by)
         return measure, approval

@@ -21,7 +21,7 @@ from anmin.cases.models import ApprovalRequest, Case, CasePerson, Measure
 from anmin.core import approvals
 from anmin.core.approvals import ApprovalFieldsOut, DecisionIn, approval_fields
 from anmin.core.errors import ActionError
-from anmin.core.masking import mask_id_number, mask_phone
+from anmin.core.pii import mask_id_number, mask_name, mask_phone
 from anmin.core.schema import Id, Offset
 from anmin.incidents.models import Incident
 from anmin.org.models import Officer
@@ -133,7 +133,7 @@ def person_out(p: CasePerson) -> dict:
         "id": p.pk,
         "role": p.role,
         "role_label": p.get_role_display(),
-        "name": p.name,
+        "name": mask_name(p.name),
         "id_number": mask_id_number(p.id_number),
         "sex": p.sex,
         "birth_date": p.birth_date.isoformat() if p.birth_date else None,
@@ -146,7 +146,7 @@ def measure_out(m: Measure) -> dict:
     return {
         "id": m.pk,
         "person_id": m.person_id,
-        "person": m.person.name,
+        "person": mask_name(m.person.name),
         "kind": m.kind,
         "kind_label": m.get_kind_display(),
         "status": m.status,

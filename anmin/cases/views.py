@@ -53,7 +53,6 @@ from anmin.cases.models import ApprovalRequest, Case, CaseDocument, CasePerson, 
 from anmin.core import approvals
 from anmin.core.errors import ActionError
 from anmin.core.forms import clean, first_error
-from anmin.core.masking import mask_id_number
 from anmin.incidents.models import Category, Incident
 from anmin.org.models import Officer, Role
 
@@ -174,7 +173,8 @@ def case_page_response(
     revealed = revealed or {}
     handles = can_handle(request.user, case)
     transitions = available_transitions(case.kind, case.status) if handles else []
-    persons = [(p, revealed.get(p.pk) or mask_id_number(p.id_number)) for p in case.persons.all()]
+    # Masked by the template ({% pii %}), except a number just revealed through the older form.
+    persons = [(p, revealed.get(p.pk, "")) for p in case.persons.all()]
     rubric_items = _rubric_items() if _reviews(request.user) else []
     if error and failed not in _forms_on_page(case, handles, transitions, persons, rubric_items):
         failed = "page"  # e.g. a form sent by someone the page does not offer it to: the message goes on top

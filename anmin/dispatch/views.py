@@ -18,7 +18,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from anmin.core.errors import ActionError, Conflict
 from anmin.core.forms import first_error
-from anmin.core.masking import mask_phone
 from anmin.dispatch.actions import (
     AdvanceAssignment,
     CancelIncident,
@@ -340,7 +339,6 @@ def _panel_context(request, incident, error=None):
         "recommendations": recs,
         "error": error,
         "now": timezone.now(),
-        "masked_phone": mask_phone(incident.caller_phone),
     }
 
 

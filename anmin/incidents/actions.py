@@ -16,6 +16,7 @@ from anmin.core.actions import Action
 from anmin.core.cache import TtlCache
 from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.events import publish
+from anmin.core.pii import RevealPersonalData, mask_phone, reveal_entries
 from anmin.core.sequences import increment
 from anmin.core.validation import clean_text
 from anmin.geo.coords import distance_m
@@ -330,12 +331,20 @@ class ReceiveCall(Action):
             raise ActionError(_("该警情已结束，不能合并"), field="merge_into", code="closed")
         Incident.objects.filter(pk=incident.pk).update(call_count=F("call_count") + 1)
         incident.refresh_from_db()
-        detail = _("来电 %(phone)s：%(text)s") % {
-            "phone": call.caller_phone or "-",
-            "text": call.description[:200],
-        }
+        # The timeline is read by everyone in scope: no phone number goes into its text, not even
+        # masked (个人信息保护法: 最小必要). Whether it is the first caller again is what the
+        # commander needs; the first caller's number is one "显示" away on the incident.
+        same = bool(call.caller_phone) and call.caller_phone == incident.caller_phone
+        if same:
+            detail = _("重复来电（同一号码）：%(text)s") % {"text": call.description[:200]}
+        elif call.caller_phone:
+            detail = _("重复来电（另一号码）：%(text)s") % {"text": call.description[:200]}
+        else:
+            detail = _("重复来电（未显示号码）：%(text)s") % {"text": call.description[:200]}
         record(incident, IncidentEvent.Kind.REPEAT_CALL, self.by, detail=detail)
-        self.audit(incident, {"phone": call.caller_phone}, action="incident.merge_call")
+        self.audit(
+            incident, {"phone": mask_phone(call.caller_phone), "same_caller": same}, action="incident.merge_call"
+        )
         publish_incident(incident, event="repeat_call")
         return incident
 
@@ -377,7 +386,8 @@ class RevealCaller(Action):
     """查看报警人完整信息: lists show the caller's number masked; seeing it in full is asked for
     explicitly and each viewing is an audit entry (个人信息保护法: log who saw personal data)."""
 
-    audit_action = "incident.view_caller_phone"
+    # The same entries as "显示" on the page writes (anmin.core.pii), one for each field shown.
+    audit_action = RevealPersonalData.audit_action
 
     def __init__(self, *, incident: Incident, by):
         self.incident = incident
@@ -388,5 +398,6 @@ class RevealCaller(Action):
             raise Denied(_("无权查看该警情"))
 
     def run(self) -> Incident:
-        self.audit(self.incident)
+        keys = ["incident.caller_phone"] + (["incident.caller_name"] if self.incident.caller_name else [])
+        reveal_entries(self, self.incident, keys)
         return self.incident

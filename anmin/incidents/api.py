@@ -8,7 +8,7 @@ from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import StrictInt
 
 from anmin.core.errors import ActionError
-from anmin.core.masking import mask_phone
+from anmin.core.pii import mask_phone, scrub
 from anmin.core.schema import Id, Offset
 from anmin.incidents.actions import INTAKE_KEY_FIELD, MAX_INTAKE_KEY, ReceiveCall, RevealCaller
 from anmin.incidents.models import Category, Incident
@@ -132,7 +132,7 @@ def incident_detail(incident: Incident, *, full_phone: bool = False, new: bool =
             "at": e.at,
             "actor": e.actor.audit_label if e.actor else None,
             "unit": e.unit_label,
-            "detail": e.detail,
+            "detail": scrub(e.detail),
         }
         for e in (incident.new_timeline if new else incident.events.select_related("actor"))
     ]

@@ -4,6 +4,7 @@ custody chain and the audit trail."""
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from anmin.core.pii import admin_masked
 from anmin.property.models import CustodyEvent, ItemPhoto, PropertyApproval, SeizedItem
 
 
@@ -63,14 +64,13 @@ class SeizedItemAdmin(ReadOnlyAdmin):
     search_fields = ("label_code", "description", "case__number")
     list_select_related = ("case",)
     date_hierarchy = "seized_at"
-    # The full ID number stays out of the admin as it is out of the API: the masked one is enough.
-    exclude = ("owner_id_number",)
-    readonly_fields = ("owner_id_display",)
+    # The owner's name and ID number stay out of the admin as they are out of the API: masked, and
+    # in full only through the audited "显示" on the case's property page.
+    exclude = ("owner_name", "owner_id_number")
+    readonly_fields = ("masked_owner_name", "masked_owner_id_number")
     inlines = [ItemPhotoInline, CustodyEventInline]
-
-    @admin.display(description=_("持有人身份证号码"))
-    def owner_id_display(self, obj: SeizedItem) -> str:
-        return obj.owner_id_masked
+    masked_owner_name = admin_masked("property_item.owner_name", _("持有人/所有人"))
+    masked_owner_id_number = admin_masked("property_item.owner_id_number", _("持有人身份证号码"))
 
 
 @admin.register(CustodyEvent)

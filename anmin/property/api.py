@@ -22,6 +22,7 @@ from anmin.core.approvals import ApprovalFieldsOut, DecisionIn, approval_fields
 from anmin.core.audit import security_event
 from anmin.core.errors import ActionError
 from anmin.core.lanes import heavy
+from anmin.core.pii import mask_id_number, mask_name
 from anmin.core.schema import Id, Offset
 from anmin.property.actions import AddItemPhoto, DecidePropertyApproval, RecordCustody, RegisterItem
 from anmin.property.custody import HAND_OVER_HOURS, CustodyStatus, available_steps
@@ -92,7 +93,7 @@ class SeizedItemOut(Schema):
     quantity: str
     unit: str
     estimated_value: str
-    owner_name: str
+    owner_name: str = Field(description="脱敏显示（POST /pii/reveal 显示完整）")
     owner_id_number: str = Field(description="脱敏显示")
     has_photo: bool = Field(description="是否有照片（详情中的 photos 列出每一张）")
     status: str
@@ -189,8 +190,8 @@ def item_out(item: SeizedItem) -> dict:
         "quantity": format(item.quantity.normalize(), "f"),
         "unit": item.unit,
         "estimated_value": str(item.estimated_value),
-        "owner_name": item.owner_name,
-        "owner_id_number": item.owner_id_masked,
+        "owner_name": mask_name(item.owner_name),
+        "owner_id_number": mask_id_number(item.owner_id_number),
         # Lists annotate has_photos (SeizedItemQuerySet.with_photo_flag) so a row costs no query.
         "has_photo": item.has_photos if hasattr(item, "has_photos") else item.photos.exists(),
         "status": item.status,

@@ -23,6 +23,7 @@ from anmin.citizens.models import Citizen
 from anmin.core.actions import Action
 from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.idnumber import clean_id_number
+from anmin.core.pii import mask_name
 from anmin.core.sequences import increment
 from anmin.core.validation import clean_text
 from anmin.geo.models import GridCell
@@ -357,7 +358,8 @@ def _send_confirm_code(accident: QuickAccident, now: datetime) -> None:
             "如您同意，请将确认码 %(code)s 告知对方或在现场输入，30 分钟内有效。"
         )
         % {
-            "a": a.name,
+            # An SMS passes through the gateway and sits on a phone: the other party's name masked.
+            "a": mask_name(a.name),
             "plate": a.plate,
             "number": accident.number,
             "liability": Liability(accident.liability).label,

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
+from anmin.core.pii import mask_id_number, mask_name, mask_phone
 from anmin.core.schema import Id
 from anmin.reports.actions import DecideLiability, PostMessage, SetMissingStatus
 from anmin.reports.models import MissingPersonReport, OnlineReport, QuickAccident, Tip
@@ -22,14 +23,30 @@ MATTERS = {
 
 
 class PartyOut(Schema):
+    """A party with name, phone and licence number masked: POST /pii/reveal
+    {"object": "accident_party", "id": id, "field": "name" | "phone" | "licence"} shows one in full."""
+
+    id: int
     role: str
-    name: str
-    phone: str
-    licence_number: str
+    name: str = Field(..., description="已脱敏")
+    phone: str = Field(..., description="已脱敏")
+    licence_number: str = Field(..., description="已脱敏")
     plate: str
     insurer: str
     policy_number: str
     confirmed_at: datetime | None
+
+    @staticmethod
+    def resolve_name(party) -> str:
+        return mask_name(party.name)
+
+    @staticmethod
+    def resolve_phone(party) -> str:
+        return mask_phone(party.phone)
+
+    @staticmethod
+    def resolve_licence_number(party) -> str:
+        return mask_id_number(party.licence_number)
 
 
 class AccidentOut(Schema):
@@ -74,7 +91,7 @@ class TipOut(Schema):
 class MissingOut(Schema):
     id: int
     number: str
-    name: str
+    name: str = Field(..., description="已脱敏；POST /pii/reveal {object: missing, field: name} 显示完整")
     sex: str
     age: int
     description: str
@@ -84,6 +101,10 @@ class MissingOut(Schema):
     lon: float
     station: str = Field(..., alias="station.name")
     status: str
+
+    @staticmethod
+    def resolve_name(report) -> str:
+        return mask_name(report.name)
 
 
 class StatusIn(Schema):

@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
+from anmin.core.pii import admin_masked
 from anmin.services.models import Application, ApplicationEvent, Material, ServiceItem
 
 
@@ -33,6 +35,11 @@ class ApplicationAdmin(admin.ModelAdmin):
     list_filter = ("status", "item")
     search_fields = ("number",)
     inlines = [EventInline]
+    # The applicant is shown masked; what they filled in (which may hold ID and phone numbers) is
+    # read on the staff application page, not here.
+    exclude = ("applicant_name", "form_data", "citizen")
+    readonly_fields = ("masked_applicant_name",)
+    masked_applicant_name = admin_masked("application.applicant_name", _("申请人姓名"))
 
     def has_change_permission(self, request, obj=None):
         return False

@@ -13,6 +13,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from anmin.citizens.views import client_ip
 from anmin.core.errors import ActionError
+from anmin.core.pii import mask_name, scrub
 from anmin.core.schema import Id, Offset
 from anmin.services.actions import PostMessage, ProcessApplication, Step, available_steps, can_process
 from anmin.services.models import OPEN_STATUSES, Application, ApplicationStatus, ServiceItem, describe_time_left
@@ -133,7 +134,7 @@ def _row(app: Application, now) -> dict:
         "number": app.number,
         "item": app.item.name,
         "department": app.department.name,
-        "applicant_name": app.applicant_name,
+        "applicant_name": mask_name(app.applicant_name),
         "status": app.status,
         "status_label": app.get_status_display(),
         "submitted_at": app.submitted_at,
@@ -146,7 +147,8 @@ def _row(app: Application, now) -> dict:
 def _detail(app: Application, user) -> dict:
     return {
         **_row(app, timezone.now()),
-        "form_data": app.form_data,
+        # What the citizen filled in, with any phone or ID number in it masked.
+        "form_data": {k: scrub(v) if isinstance(v, str) else v for k, v in app.form_data.items()},
         "missing": app.missing,
         "reason": app.reason,
         "accepted_at": app.accepted_at,

@@ -11,6 +11,7 @@ from ninja import Field, Query, Router, Schema, Status
 
 from anmin.cases.api import visible_case
 from anmin.core.errors import Denied
+from anmin.core.pii import mask_name
 from anmin.core.schema import Id, Offset
 from anmin.supervision.actions import CompleteClock, ExtendClock, ReadNotices, can_supervise
 from anmin.supervision.dashboard import summary
@@ -94,7 +95,7 @@ def clock_out(clock: Clock, now: datetime) -> dict:
         "rule_name": clock.rule.name,
         "citation": clock.rule.citation,
         "measure_id": clock.measure_id,
-        "measure": f"{measure.get_kind_display()} {measure.person.name}" if measure else None,
+        "measure": f"{measure.get_kind_display()} {mask_name(measure.person.name)}" if measure else None,
         "started_at": clock.started_at,
         "warn_at": clock.warn_at,
         "due_at": clock.due_at,
