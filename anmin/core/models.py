@@ -384,9 +384,7 @@ def verify(*, anchors: list[dict] | None = None, key: bytes | None = None) -> Ve
             report.anchors_purged += 1
         elif count == head.start_count:
             if anchor["last_hash"] != head.start_hash:
-                report.reason = (
-                    f"the anchor of {anchor['time']} does not match where the purged part ended"
-                )
+                report.reason = f"the anchor of {anchor['time']} does not match where the purged part ended"
                 return report
             report.anchors_checked += 1
         elif count > seq:
