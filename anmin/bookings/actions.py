@@ -28,6 +28,7 @@ from anmin.bookings.models import (
 from anmin.citizens import sms
 from anmin.citizens.models import Citizen
 from anmin.core.actions import Action
+from anmin.core.crypto import matching
 from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.idnumber import clean_id_number
 from anmin.core.validation import clean_text
@@ -334,17 +335,28 @@ class RegisterApplicant(Action):
         self.day = parse_date(self.accepted_on, "accepted_on", _("受理日期"))
         if self.day > timezone.localdate():
             raise ActionError(_("受理日期不能晚于今天"), field="accepted_on")
-        if ExamApplicant.objects.filter(id_number=self.clean_number).exists():
-            raise Conflict(_("该身份证号码已有考试申请记录"), field="id_number", code="duplicate")
+        # The number is stored encrypted: it is found by its blind index (under every data key, so
+        # also in the middle of a key rotation).
+        if ExamApplicant.objects.filter(matching(ExamApplicant, "id_number", self.clean_number)).exists():
+            raise self.duplicate()
+
+    @staticmethod
+    def duplicate() -> Conflict:
+        return Conflict(_("该身份证号码已有考试申请记录"), field="id_number", code="duplicate")
 
     def run(self) -> ExamApplicant:
-        applicant = ExamApplicant.objects.create(
-            organization=self.organization,
-            id_number=self.clean_number,
-            name=self.clean_name,
-            licence_class=self.licence_class,
-            accepted_on=self.day,
-        )
+        try:
+            with transaction.atomic():
+                applicant = ExamApplicant.objects.create(
+                    organization=self.organization,
+                    id_number=self.clean_number,
+                    name=self.clean_name,
+                    licence_class=self.licence_class,
+                    accepted_on=self.day,
+                )
+        except IntegrityError:
+            # The unique index on the blind index: the same number registered meanwhile.
+            raise self.duplicate() from None
         self.audit(applicant, {"class": self.licence_class})
         return applicant
 

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anmin.citizens.models import Citizen
+from anmin.core.crypto import BlindIndexField, EncryptedCharField, matching
 from anmin.org.models import Organization, scope_path
 
 #: Booking codes avoid letters and digits people confuse when read out at a counter (0/O, 1/I).
@@ -237,7 +238,9 @@ class ExamApplicant(models.Model):
     organization = models.ForeignKey(
         Organization, verbose_name=_("受理单位"), related_name="exam_applicants", on_delete=models.PROTECT
     )
-    id_number = models.CharField(_("公民身份号码"), max_length=18, unique=True)
+    # Encrypted at rest; one applicant per ID number is held by the unique blind index.
+    id_number = EncryptedCharField(_("公民身份号码"), max_length=18, blank=False)
+    id_number_index = BlindIndexField(source="id_number", kind="id_number", unique=True)
     name = models.CharField(_("姓名"), max_length=30)
     licence_class = models.CharField(_("申请准驾车型"), max_length=2, choices=LicenceClass.choices)
     accepted_on = models.DateField(_("受理日期"))
@@ -259,7 +262,7 @@ class ExamApplicant(models.Model):
     def of(cls, citizen: Citizen) -> "ExamApplicant | None":
         if not citizen.is_verified or not citizen.id_number:
             return None
-        return cls.objects.filter(id_number=citizen.id_number).first()
+        return cls.objects.filter(matching(cls, "id_number", citizen.id_number)).first()
 
 
 class ExamBookingQuerySet(models.QuerySet):

@@ -301,7 +301,18 @@ class AddPerson(Action):
             raise Denied(_("无权办理该案件"))
 
     def run(self) -> CasePerson:
-        person = CasePerson.objects.create(case=self.case, added_by=self.by, **_person_fields(self.data))
+        fields = _person_fields(self.data)
+        if fields["id_number"]:
+            # One person, one entry per role in a case: the same ID number under the same role is a
+            # duplicate (a reporter who is also the victim is two entries, and allowed).
+            same = self.case.persons.with_id_number(fields["id_number"]).filter(role=fields["role"]).first()
+            if same is not None:
+                raise Conflict(
+                    _("该身份证号码的人员已作为%(role)s登记在本案中") % {"role": same.get_role_display()},
+                    field="id_number",
+                    code="duplicate",
+                )
+        person = CasePerson.objects.create(case=self.case, added_by=self.by, **fields)
         label = _("登记%(role)s") % {"role": person.get_role_display()}
         # The case timeline is read by everyone on the case: the name masked, as on its page.
         record(self.case, "add_person", label, self.by, note=mask_name(person.name))

@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anmin.cases.lifecycle import FINAL_STATUSES, CaseKind, CaseStatus
 from anmin.core.approvals import Approval, ApprovalQuerySet
+from anmin.core.crypto import BlindIndexField, EncryptedCharField, matching
 from anmin.core.uploads import private_storage
 from anmin.incidents.models import Category, Incident
 from anmin.org.models import Organization, scope_path
@@ -162,11 +163,16 @@ class CasePersonQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(case__in=Case.objects.visible_to(user))
 
+    def with_id_number(self, number: str):
+        """The persons registered under this ID number (by its blind index: the column is encrypted)."""
+        return self.filter(matching(CasePerson, "id_number", number))
+
 
 class CasePerson(models.Model):
-    """涉案人员: a suspect, victim, witness or reporter of a case. The ID number is stored in full
-    (GB 11643, validated and normalized to 18 characters); lists show it masked, and showing it in
-    full is an audit event (个人信息保护法)."""
+    """涉案人员: a suspect, victim, witness or reporter of a case. The ID number (GB 11643, validated
+    and normalized to 18 characters) and the phone number are encrypted at rest and found by the ID
+    number's blind index; lists show them masked, and showing them in full is an audit event
+    (个人信息保护法 art. 51)."""
 
     class Role(models.TextChoices):
         SUSPECT = "suspect", _("嫌疑人")
@@ -177,10 +183,11 @@ class CasePerson(models.Model):
     case = models.ForeignKey(Case, verbose_name=_("案件"), related_name="persons", on_delete=models.CASCADE)
     role = models.CharField(_("身份"), max_length=10, choices=Role.choices)
     name = models.CharField(_("姓名"), max_length=40)
-    id_number = models.CharField(_("身份证号码"), max_length=18, blank=True)
+    id_number = EncryptedCharField(_("身份证号码"), max_length=18, blank=True)
+    id_number_index = BlindIndexField(source="id_number", kind="id_number")
     sex = models.CharField(_("性别"), max_length=6, blank=True)
     birth_date = models.DateField(_("出生日期"), null=True, blank=True)
-    phone = models.CharField(_("联系电话"), max_length=20, blank=True)
+    phone = EncryptedCharField(_("联系电话"), max_length=20, blank=True)
     address = models.CharField(_("住址"), max_length=200, blank=True)
     added_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("登记人"), related_name="+", null=True, on_delete=models.SET_NULL
@@ -193,7 +200,6 @@ class CasePerson(models.Model):
         verbose_name = _("涉案人员")
         verbose_name_plural = _("涉案人员")
         ordering = ["case", "role", "id"]
-        indexes = [models.Index(fields=["id_number"])]
 
     def __str__(self):
         return f"{self.get_role_display()} {self.name}"

@@ -17,6 +17,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anmin.core.crypto import EncryptedCharField
 from anmin.core.masking import mask_phone
 from anmin.org.models import Organization, scope_path
 
@@ -74,7 +75,7 @@ class Survey(models.Model):
     matter = GenericForeignKey("content_type", "object_id")
     kind = models.CharField(_("类型"), max_length=12, choices=MatterKind.choices)
     matter_label = models.CharField(_("事项"), max_length=60, help_text=_("接警单号或办件编号"))
-    phone = models.CharField(_("回访电话"), max_length=20, blank=True)
+    phone = EncryptedCharField(_("回访电话"), max_length=20, blank=True)
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     # Denormalised for the statistics and for scoping: who was responsible when the matter closed.
     organization = models.ForeignKey(

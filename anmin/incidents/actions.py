@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from anmin.core.actions import Action
 from anmin.core.cache import TtlCache
+from anmin.core.crypto import matching
 from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.events import publish
 from anmin.core.pii import RevealPersonalData, mask_phone, reveal_entries
@@ -170,27 +171,35 @@ def clean_call(raw: dict) -> CallData:
     )
 
 
-def find_repeat_calls(category: Category, lat: float, lon: float, now=None, *, user=None) -> list[Incident]:
-    """Open incidents of the same category near the same place in the last minutes (重复报警),
-    among those `user` may see: a call-taker is never shown another jurisdiction's incident."""
+def find_repeat_calls(
+    category: Category, lat: float, lon: float, now=None, *, user=None, phone: str = ""
+) -> list[Incident]:
+    """Open incidents of the same category near the same place in the last minutes (重复报警), and
+    open incidents called in from the same number in those minutes (the caller calling back, who
+    may now name another place or category), among those `user` may see: a call-taker is never
+    shown another jurisdiction's incident. Most recent first, at most five."""
     now = now or timezone.now()
     since = now - timedelta(minutes=settings.REPEAT_CALL_MINUTES)
     radius = settings.REPEAT_CALL_METERS
     dlat = radius / 111_000
     dlon = radius / (111_000 * max(0.1, math.cos(math.radians(lat))))
     incidents = Incident.objects.all() if user is None else Incident.objects.visible_to(user)
-    candidates = (
-        incidents.open()
-        .filter(
-            category=category,
-            received_at__gte=since,
-            lat__range=(lat - dlat, lat + dlat),
-            lon__range=(lon - dlon, lon + dlon),
-        )
-        .select_related("category", "station")
-        .order_by("-received_at")[:5]
-    )
-    return [i for i in candidates if distance_m(lat, lon, i.lat, i.lon) <= radius]
+    recent = incidents.open().filter(received_at__gte=since).select_related("category", "station")
+    candidates = recent.filter(
+        category=category,
+        lat__range=(lat - dlat, lat + dlat),
+        lon__range=(lon - dlon, lon + dlon),
+    ).order_by("-received_at")[:5]
+    found = {i.pk: i for i in candidates if distance_m(lat, lon, i.lat, i.lon) <= radius}
+    for incident in found.values():
+        incident.same_number = False
+    if phone:
+        # The number is stored encrypted: equal numbers are found through its blind index.
+        same_number = recent.filter(matching(Incident, "caller_phone", phone)).order_by("-received_at")[:5]
+        for incident in same_number:
+            incident.same_number = incident.pk not in found
+            found.setdefault(incident.pk, incident)
+    return sorted(found.values(), key=lambda i: (i.received_at, i.pk), reverse=True)[:5]
 
 
 class ReceiveCall(Action):
@@ -293,7 +302,7 @@ class ReceiveCall(Action):
         if self.merge_into is not None:
             return self._merge(self.merge_into, call), False
         if not self.force_new:
-            repeats = find_repeat_calls(call.category, call.lat, call.lon, now, user=self.by)
+            repeats = find_repeat_calls(call.category, call.lat, call.lon, now, user=self.by, phone=call.caller_phone)
             if repeats:
                 raise RepeatCall(repeats)
         minutes = call.cell.arrival_minutes()
@@ -356,9 +365,12 @@ class RepeatCall(ActionError):  # noqa: N818 - it is an outcome the call-taker a
 
     def __init__(self, candidates: list[Incident]):
         first = candidates[0]
+        if getattr(first, "same_number", False):
+            message = _("%(minutes)s 分钟内同一号码已报警 %(number)s，是否合并？")
+        else:
+            message = _("%(minutes)s 分钟内同一地点已有同类警情 %(number)s，是否合并？")
         super().__init__(
-            _("%(minutes)s 分钟内同一地点已有同类警情 %(number)s，是否合并？")
-            % {"minutes": settings.REPEAT_CALL_MINUTES, "number": first.number},
+            message % {"minutes": settings.REPEAT_CALL_MINUTES, "number": first.number},
             field="merge_into",
             code="repeat_call",
             extra={"candidates": [{"id": c.pk, "number": c.number, "address": c.address} for c in candidates]},

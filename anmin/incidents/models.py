@@ -10,6 +10,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anmin.core.crypto import BlindIndexField, EncryptedCharField
 from anmin.geo.models import AreaType, GridCell, lat_validators, lon_validators
 from anmin.org.models import Organization, scope_path
 
@@ -110,7 +111,9 @@ class Incident(models.Model):
         default=Priority.NORMAL,
         validators=[MinValueValidator(1), MaxValueValidator(3)],
     )
-    caller_phone = models.CharField(_("报警电话"), max_length=20, blank=True)
+    # Encrypted at rest (个人信息保护法 art. 51); the index finds the calls from one number.
+    caller_phone = EncryptedCharField(_("报警电话"), max_length=20, blank=True)
+    caller_phone_index = BlindIndexField(source="caller_phone", kind="phone")
     caller_name = models.CharField(_("报警人"), max_length=30, blank=True)
     address = models.CharField(_("地址"), max_length=200)
     lat = models.FloatField(_("纬度"), validators=lat_validators)

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from anmin.cases.models import Case
 from anmin.core.approvals import Approval, ApprovalQuerySet
+from anmin.core.crypto import EncryptedCharField
 from anmin.core.masking import mask_id_number
 from anmin.core.uploads import private_storage
 from anmin.org.models import scope_path
@@ -68,7 +69,7 @@ class SeizedItem(models.Model):
     unit = models.CharField(_("计量单位"), max_length=10, default="件")
     estimated_value = models.DecimalField(_("估价（元）"), max_digits=14, decimal_places=2, default=0)
     owner_name = models.CharField(_("持有人/所有人"), max_length=60, blank=True)
-    owner_id_number = models.CharField(_("持有人身份证号码"), max_length=18, blank=True)
+    owner_id_number = EncryptedCharField(_("持有人身份证号码"), max_length=18, blank=True)
     status = models.CharField(_("保管状态"), max_length=16, choices=CustodyStatus.choices, default=CustodyStatus.SEIZED)
     status_since = models.DateTimeField(_("进入当前状态"), default=timezone.now)
     disposition = models.CharField(

@@ -15,6 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from anmin.core.crypto import EncryptedCharField
 from anmin.core.uploads import private_storage
 from anmin.geo.models import GridCell, lat_validators, lon_validators
 from anmin.org.models import Organization, scope_path
@@ -176,8 +177,8 @@ class AccidentParty(models.Model):
     accident = models.ForeignKey(QuickAccident, related_name="parties", on_delete=models.CASCADE)
     role = models.CharField(_("当事方"), max_length=1, choices=Role.choices)
     name = models.CharField(_("姓名"), max_length=30)
-    phone = models.CharField(_("手机号码"), max_length=11)
-    licence_number = models.CharField(_("驾驶证号"), max_length=18)
+    phone = EncryptedCharField(_("手机号码"), max_length=11, blank=False)
+    licence_number = EncryptedCharField(_("驾驶证号"), max_length=18, blank=False)
     plate = models.CharField(_("号牌号码"), max_length=10)
     insurer = models.CharField(_("保险公司"), max_length=60)
     policy_number = models.CharField(_("保单号"), max_length=40)
