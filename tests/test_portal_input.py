@@ -104,6 +104,38 @@ def test_it_rejects_tampered_real_name_fields(citizen, value):
     assert not citizen.is_verified
 
 
+def is_text(value: str) -> bool:
+    """Whether free text (a reason, a note) takes the value: anything without NUL within the limit."""
+    return "\x00" not in value and len(value) <= 500
+
+
+@pytest.mark.parametrize("value", GARBAGE)
+@pytest.mark.parametrize("field", ["station", "name", "id_number", "reason"])
+def test_it_rejects_tampered_identity_change_fields(city, citizen, field, value):
+    from anmin.citizens.models import IdentityChangeRequest
+
+    if (field == "name" and value == "abc") or (field == "reason" and is_text(value)):
+        return  # a Latin-letter name is a name; any text is a reason
+    data = {"station": city.station_a1.pk, "name": "张三丰", "id_number": "110105194912310038", "reason": "更名"}
+    refused(portal_client(citizen).post("/portal/me/identity-change/", data | {field: value}), field)
+    assert not IdentityChangeRequest.objects.exists()
+
+
+@pytest.mark.parametrize("value", GARBAGE)
+def test_it_rejects_a_tampered_review_decision(city, citizen, value):
+    from anmin.citizens.actions import RequestIdentityChange
+
+    change = RequestIdentityChange(
+        citizen=citizen, station=city.station_a1.pk, name="张三丰", id_number="110105194912310038", reason="更名"
+    ).execute()
+    client = city.login(city.station_officer)
+    refused(client.post(f"/citizens/identity-changes/{change.pk}/", {"decision": value}), "decision")
+    if not is_text(value):
+        refused(client.post(f"/citizens/identity-changes/{change.pk}/", {"decision": "refuse", "note": value}), "note")
+    change.refresh_from_db()
+    assert change.is_pending
+
+
 # --- public: progress query ------------------------------------------------------------------------
 
 

@@ -125,7 +125,8 @@ def _me_page(request, citizen, *, error=None, values=None, change_values=None, s
             "change_values": change_values or {},
             "change": change,
             "stations": Organization.objects.filter(kind=Organization.Kind.STATION).order_by("path"),
-            "next": _next(request, ""),
+            # Only a `next` the citizen came with: none means back to this page, saying it is done.
+            "next": _next(request, "") if request.POST.get("next") or request.GET.get("next") else "",
             "done": "done" in request.GET,
         },
         status=status or _status(error),

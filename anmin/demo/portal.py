@@ -1,5 +1,10 @@
 """The demo city's portal: catalogue departments, two booking offices with a fortnight of counter
-slots, and driving-exam sessions open for requests — made through the same actions staff use."""
+slots, driving-exam sessions open for requests — made through the same actions staff use — and two
+citizens: one verified, one waiting for the station to approve a change of name.
+
+Real-name verification in the demo asks the development verifier, whose register is
+anmin/citizens/demo_identities.json: only those names and numbers can be verified.
+"""
 
 from datetime import time, timedelta
 
@@ -7,6 +12,9 @@ from django.utils import timezone
 
 from anmin.bookings.actions import CreateExamSession, CreateOffice, CreateSlots
 from anmin.bookings.models import Subject
+from anmin.citizens.actions import RequestIdentityChange
+from anmin.citizens.models import Citizen
+from anmin.citizens.realname import demo_identities
 from anmin.org.models import Officer, Organization, Role
 from anmin.services.demo import assign_departments
 
@@ -46,4 +54,30 @@ def build_demo_portal() -> str:
             closes_at=(now + timedelta(days=5)).isoformat(),
         ).execute()
         sessions += 1
-    return f"掌上办：2 个预约窗口（未来两周），{sessions} 个考试场次"
+    citizens = build_demo_citizens(station)
+    return f"掌上办：2 个预约窗口（未来两周），{sessions} 个考试场次；{citizens}"
+
+
+#: (phone, name, id_number) of the demo's citizens. 王五 was verified before his change of name to
+#: 王武 (the register knows the new name), and asks the station to change it on his account.
+VERIFIED = ("13800138001", "张三", "131102198506123011")
+RENAMED = ("13800138002", "王五", "131103197811200038")
+
+
+def build_demo_citizens(station: Organization) -> str:
+    now = timezone.now()
+    made = {}
+    for phone, name, id_number in (VERIFIED, RENAMED):
+        made[phone] = Citizen.objects.create(phone=phone, name=name, id_number=id_number, verified_at=now)
+    RequestIdentityChange(
+        citizen=made[RENAMED[0]],
+        station=station.pk,
+        name="王武",
+        id_number=RENAMED[2],
+        reason="依法变更姓名，户口簿已变更",
+    ).execute()
+    names = "、".join(sorted(name for name, _number in demo_identities()))
+    return (
+        f"群众 {VERIFIED[0]}（已实名）、{RENAMED[0]}（实名变更待{station.name}审核）；"
+        f"可实名认证的演示身份：{names}（见 anmin/citizens/demo_identities.json）"
+    )
