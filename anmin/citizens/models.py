@@ -5,7 +5,7 @@ Citizens are not officers: they sign in on the portal only (their own session ke
 login), see only their own matters, and appear in the audit trail by label.
 
 Phone and ID numbers are stored encrypted (个人信息保护法 art. 51) and found by their blind index:
-`Citizen.objects.filter(phone_index=blind_index("phone", phone))`, never by the column itself.
+`Citizen.objects.by_phone(phone)`, `.by_id_number(number)`, never by the column itself.
 """
 
 import hashlib
@@ -17,17 +17,18 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from anmin.core.crypto import BlindIndexField, EncryptedCharField, blind_index
+from anmin.core.crypto import BlindIndexField, EncryptedCharField, matching
 from anmin.core.masking import mask_id_number, mask_phone
 from anmin.org.models import Organization, scope_path
 
 
 class CitizenQuerySet(models.QuerySet):
+    # Through `matching`: during a key rotation, rows still carry the old key's index.
     def by_phone(self, phone: str):
-        return self.filter(phone_index=blind_index("phone", phone)) if phone else self.none()
+        return self.filter(matching(self.model, "phone", phone))
 
     def by_id_number(self, id_number: str):
-        return self.filter(id_number_index=blind_index("id_number", id_number)) if id_number else self.none()
+        return self.filter(matching(self.model, "id_number", id_number))
 
 
 class Citizen(models.Model):
@@ -88,7 +89,7 @@ def hash_code(phone: str, code: str) -> str:
 
 class SmsCodeQuerySet(models.QuerySet):
     def by_phone(self, phone: str):
-        return self.filter(phone_index=blind_index("phone", phone))
+        return self.filter(matching(self.model, "phone", phone))
 
 
 class SmsCode(models.Model):
