@@ -49,9 +49,9 @@ def test_an_officer_registers_an_item_with_two_photos_and_adds_a_third(city, asg
     page.wait_for_selector("text=已登记")
     item = SeizedItem.objects.get()
     assert item.photos.count() == 2
-    page.wait_for_function(f"document.querySelectorAll('#photos-{item.pk} img').length == 2")
+    page.wait_for_function(f"() => document.querySelectorAll('#photos-{item.pk} img').length == 2")
     page.wait_for_function(
-        f"[...document.querySelectorAll('#photos-{item.pk} img')].every(i => i.complete && i.naturalWidth > 0)"
+        f"() => [...document.querySelectorAll('#photos-{item.pk} img')].every(i => i.complete && i.naturalWidth > 0)"
     )
     assert loaded_thumbnails(page, item) == 2
 
@@ -63,8 +63,8 @@ def test_an_officer_registers_an_item_with_two_photos_and_adds_a_third(city, asg
     page.click(f"#upload-photos-{item.pk}")
     page.wait_for_selector("text=添加 1 张照片")
     page.wait_for_function(
-        f"[...document.querySelectorAll('#photos-{item.pk} img')].filter(i => i.complete && i.naturalWidth > 0)"
-        ".length == 3"
+        f"() => [...document.querySelectorAll('#photos-{item.pk} img')]"
+        ".filter(i => i.complete && i.naturalWidth > 0).length == 3"
     )
     assert item.photos.count() == 3
     shot(page, "property-photos")

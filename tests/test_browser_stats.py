@@ -155,7 +155,7 @@ def test_the_dashboard_draws_its_charts_and_map_and_refreshes_itself(city, asgi_
     page.wait_for_selector("#chart-classes canvas")
     page.wait_for_selector("#dash-ranking tbody tr >> text=河西派出所")
     page.wait_for_selector("#dash-map .leaflet-overlay-pane canvas")
-    page.wait_for_function("document.getElementById('dashboard').dataset.loads === '1'")
+    page.wait_for_function("() => document.getElementById('dashboard').dataset.loads === '1'")
     assert page.get_attribute("#dashboard", "data-heat-cells") == "2"
     assert page.locator("#dash-kpis .kpi").count() == 4
     assert page.inner_text("#dash-kpis .kpi >> nth=0").split("\n")[1].startswith("4")
@@ -165,7 +165,7 @@ def test_the_dashboard_draws_its_charts_and_map_and_refreshes_itself(city, asgi_
     # A new call: the page shows it within a minute, without a reload.
     call(city, f"{today.isoformat()} 00:40", category="0111")
     page.clock.run_for(61_000)
-    page.wait_for_function("document.getElementById('dashboard').dataset.loads === '2'")
+    page.wait_for_function("() => document.getElementById('dashboard').dataset.loads === '2'")
     assert page.inner_text("#dash-kpis .kpi >> nth=0").split("\n")[1].startswith("5")
 
 
