@@ -35,7 +35,7 @@ def test_the_sign_in_page_shows_the_challenge_after_repeated_failures(
     assert "警号/用户名或密码错误" in page.inner_text(".errors")
     image = page.locator("img[data-challenge-src]")
     image.wait_for()
-    page.wait_for_function("document.querySelector('img[data-challenge-src]').naturalWidth > 0")
+    page.wait_for_function("() => document.querySelector('img[data-challenge-src]').naturalWidth > 0")
     assert page.locator("#id_challenge").is_visible()
     shot(page, "login-challenge")
 
