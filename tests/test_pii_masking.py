@@ -135,6 +135,7 @@ PAGES = [
     ),
     ("missing-person list", "station_officer", "/reports/missing/", False, ["王小明"], ["王**"]),
     ("missing-person API", "station_officer", "/api/v1/reports/missing", True, ["王小明", CITIZEN_PHONE], ["王**"]),
+    ("online report page", "station_officer", "/reports/online/{online}/", False, [CITIZEN_PHONE, "张三"], []),
     ("survey page", "station_officer", "/feedback/surveys/{survey}/", False, [SURVEY_PHONE], ["137****0000"]),
     ("survey API", "station_officer", "/api/v1/feedback/surveys/{survey}", True, [SURVEY_PHONE], ["137****0000"]),
     ("callback list", "station_officer", "/feedback/callbacks/", False, [SURVEY_PHONE], []),
@@ -263,6 +264,23 @@ def test_the_label_pdf_holds_no_owner(world):
     text = text.replace("\x00", "")  # the CJK font's glyphs come out with a NUL before each
     assert world["item"].label_code in text
     assert OWNER_NAME not in text and OWNER_ID not in text
+
+
+def test_downloading_the_accident_document_is_audited_as_a_viewing(world):
+    """The 协议书 names the parties in full (it is their legal document): an officer's download is
+    a viewing of their data, written to the trail like 显示."""
+    city = world["city"]
+    accident = world["accident"]
+    before = AuditEntry.objects.count()
+    response = city.login(city.station_officer).get(f"/reports/accidents/{accident.pk}/document.pdf")
+    assert response.status_code == 200
+    assert NO_STORE in response["Cache-Control"]
+    assert AuditEntry.objects.count() == before + 1
+    entry = AuditEntry.objects.latest("id")
+    assert (entry.action, entry.actor, entry.object_id) == ("pii.reveal", city.station_officer, str(accident.pk))
+    assert entry.data == {"field": "accident.document", "kind": "document"}
+    assert city.login(city.outsider).get(f"/reports/accidents/{accident.pk}/document.pdf").status_code == 404
+    assert AuditEntry.objects.count() == before + 1
 
 
 #: (registry key, world object, viewer, full value).

@@ -10,8 +10,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from anmin.citizens.auth import citizen_required
+from anmin.core.audit import security_event
 from anmin.core.errors import ActionError
 from anmin.core.forms import valid
+from anmin.core.pii import RevealPersonalData
 from anmin.incidents.models import Category
 from anmin.reports.actions import (
     MIN_ACCIDENT_PHOTOS,
@@ -498,7 +500,19 @@ def staff_accident_photo(request, pk, photo):
 
 @login_required
 def staff_accident_document(request, pk):
-    return _pdf(get_object_or_404(QuickAccident.objects.visible_to(request.user), pk=pk))
+    """The 协议书/认定书 as the parties received it: a legal document, so it names them in full
+    (姓名、联系电话、驾驶证号). An officer downloading it sees their data unmasked, which is a
+    viewing of personal data like 显示, and is audited as one."""
+    accident = get_object_or_404(QuickAccident.objects.visible_to(request.user), pk=pk)
+    response = _pdf(accident)
+    security_event(
+        RevealPersonalData.audit_action,
+        request=request,
+        obj=accident,
+        data={"field": "accident.document", "kind": "document"},
+    )
+    response["Cache-Control"] = "no-store, private"
+    return response
 
 
 @require_http_methods(["GET", "POST"])
