@@ -28,5 +28,5 @@ urlpatterns = [
     path("", include("anmin.reviews.urls")),
     path("", include("anmin.supervision.urls")),
     path("", include("anmin.stats.urls")),
-]
     path("", include("anmin.audit.urls")),
+]

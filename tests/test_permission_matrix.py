@@ -211,10 +211,10 @@ HTML = {
     "stats/dashboard/": r(STAFF),
     "stats/dashboard/data": r(STAFF),
     "stats/dashboard/cells": r(STAFF),
-}
     # 审计 (the audit administrator only; every other officer 403 — tests/test_separation_of_duties.py)
     "audit/": r(STAFF),
     "audit/export.<str:fmt>": r(STAFF, heavy=True, fmt="=csv"),
+}
 
 API_ROUTES = {
     # 接处警
