@@ -220,6 +220,8 @@ def test_the_generated_calls_never_ask_for_force_new_and_new_ones_are_not_repeat
             calls.was_created(n, payload)
     assert 20 <= kinds.count("repeat") <= 70  # about one call in ten
     created = [payload for _, payload, _ in calls.created]
+    # Each call its own number: a number heard within minutes makes any call a repeat call.
+    assert len({payload["caller_phone"] for payload in created}) == len(created)
     for i, a in enumerate(created):
         for b in created[i + 1 :]:
             if a["category"] == b["category"]:

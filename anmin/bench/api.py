@@ -302,7 +302,9 @@ class CallMaker:
             payload = dict(first)
             payload["lat"] = round(first["lat"] + self.rng.uniform(-0.0003, 0.0003), 6)
             payload["lon"] = round(first["lon"] + self.rng.uniform(-0.0003, 0.0003), 6)
-            payload["caller_phone"] = f"139{self.rng.randrange(10**8):08d}"
+            # A number of its own per call: a call from a number heard within REPEAT_CALL_MINUTES is
+            # itself offered as a repeat call of that number's incident, wherever it is.
+            payload["caller_phone"] = f"139{n:08d}"
             payload["description"] = f"压测重复报警 {n}"
             return "repeat", payload, first_id
         for _ in range(1000):
@@ -319,7 +321,7 @@ class CallMaker:
             "lat": lat,
             "lon": lon,
             "address": f"压测地址 {n} 号",
-            "caller_phone": f"138{self.rng.randrange(10**8):08d}",
+            "caller_phone": f"138{n:08d}",
             "description": f"压测警情 {n}",
             "priority": 1 if category.get("serious_violence") else self.rng.choice((2, 3)),
         }
