@@ -235,3 +235,28 @@ def test_without_a_key_nothing_is_written_and_verify_says_not_verified(trail, se
     assert AuditEntry.objects.count() == len(trail)
     with pytest.raises(CommandError, match="NOT verified"):
         verify_command()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_first_entries_of_an_empty_trail_written_at_once_make_one_chain():
+    # The very first entry creates the head row; entries arriving together with it must wait for
+    # it, not fail (on PostgreSQL both once found no head and the second insert hit the key).
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connections
+
+    from anmin.core.models import AuditEntry, AuditHead, verify_chain
+
+    assert not AuditHead.objects.exists()
+
+    def write(n):
+        try:
+            security_event("test.concurrent", actor_label=f"t{n}", object_type="test", object_id=str(n))
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(write, range(8)))
+    assert AuditEntry.objects.filter(action="test.concurrent").count() == 8
+    checked, bad, reason = verify_chain()
+    assert (checked, bad, reason) == (8, None, "")

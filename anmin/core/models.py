@@ -236,7 +236,9 @@ def _head_for_update() -> AuditHead:
         key = audit_key()
         head = AuditHead(pk=1, algorithm=DEFAULT_ALGORITHM, key_id=key_id(key))
         head.seal = head.compute_seal(key)
-        head.save(force_insert=True)
+        # Two first entries at once (PostgreSQL) both find no head: the second insert waits for the
+        # first's commit and is then ignored, and the lock below reads the head the first one left.
+        AuditHead.objects.bulk_create([head], ignore_conflicts=True)
         head = AuditHead.objects.select_for_update().get(pk=1)
     return head
 
