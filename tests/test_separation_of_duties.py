@@ -121,3 +121,14 @@ def test_group_permissions_cannot_hand_over_another_administrators_work(admins):
     officer = type(officer).objects.get(pk=officer.pk)
     assert not officer.has_perm("org.change_officer")
     assert officer.has_perm("org.change_organization")
+
+
+def test_each_administrator_lands_on_his_own_work_and_the_police_menus_are_not_his(admins):
+    assert admins["auditor"].get("/").url == "/audit/"
+    assert admins["security"].get("/").url == "/admin/"
+    for who in ("auditor", "security"):
+        page = admins[who].get("/account/").content.decode()
+        for label in ("案件", "涉案财物", "典型案例"):
+            assert f">{label}</a>" not in page, (who, label)
+    page = admins["system"].get("/account/").content.decode()
+    assert ">案件</a>" in page

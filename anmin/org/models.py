@@ -212,6 +212,12 @@ class Officer(AbstractUser):
         return org is not None and (org.commands_all or org.parent_id is None)
 
     @property
+    def administers_security(self) -> bool:
+        """The security and the audit administrator: they keep accounts and read the trail, and
+        police work (incidents, cases, property) is not theirs to see (三权分立)."""
+        return self.role in (Role.SECURITY_ADMIN, Role.AUDITOR)
+
+    @property
     def can_command(self) -> bool:
         return self.is_superuser or self.role in COMMAND_ROLES
 

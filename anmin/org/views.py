@@ -70,8 +70,13 @@ def logout_view(request):
 
 @login_required
 def home(request):
-    """Send each role to the screen it works in: crews to the phone page, the rest to the board."""
+    """Send each role to the screen it works in: crews to the phone page, the audit administrator to
+    the trail, the security administrator to the accounts, the rest to the board."""
     user = request.user
+    if user.role == Role.AUDITOR:
+        return redirect("audit:trail")
+    if user.role == Role.SECURITY_ADMIN:
+        return redirect("admin:index")
     if user.role in (Role.PATROL, Role.TRAFFIC) and user.units.exists():
         return redirect("dispatch:phone")
     if user.can_command or user.sees_everything:
