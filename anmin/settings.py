@@ -174,6 +174,9 @@ DATA_KEY = envstr("DATA_KEY")
 DATA_KEY_FILE = envstr("DATA_KEY_FILE")
 # Anchors of the audit chain (`anmin audit anchor`, append-only; keep it off the database's disk)
 # and how long entries are kept at least (网络安全法 第二十一条: no less than six months).
+# Only for benchmarks, which serve a demo city on 127.0.0.1 with DEBUG off: a production server
+# otherwise refuses to start while demo accounts open with the published demo password.
+ALLOW_DEMO_ACCOUNTS = envbool("ALLOW_DEMO_ACCOUNTS", False)
 AUDIT_ANCHOR_FILE = envstr("AUDIT_ANCHOR_FILE", str(VAR_DIR / "audit-anchors.log"))
 AUDIT_RETENTION_DAYS = envint("AUDIT_RETENTION_DAYS", 180, minimum=180)
 # `anmin backup` encrypts with a key derived from BACKUP_KEY (or the file BACKUP_KEY_FILE) when set,

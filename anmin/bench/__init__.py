@@ -191,3 +191,16 @@ BENCHMARKS: dict[str, Callable[..., Result]] = {
     "lanes": bench_lanes,
     "soak": bench_soak,
 }
+
+
+def bench_keys() -> dict[str, str]:
+    """Fresh audit and data keys for a benchmark's temporary database (unless the caller set some),
+    so the children never read or write the keys of the checkout's own database."""
+    from anmin.core.keys import new_key
+
+    return {
+        "AUDIT_KEY": os.environ.get("AUDIT_KEY") or new_key(),
+        "DATA_KEY": os.environ.get("DATA_KEY") or new_key(),
+        "AUDIT_KEY_FILE": "",
+        "DATA_KEY_FILE": "",
+    }

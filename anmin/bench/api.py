@@ -58,7 +58,7 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import InvalidStatus, WebSocketException
 
-from anmin.bench import BenchError, Result, in_own_loop, machine, summarize_ms, target
+from anmin.bench import BenchError, Result, bench_keys, in_own_loop, machine, summarize_ms, target
 from anmin.bench.city import FLEET_UNITS
 
 USERNAME = "dispatcher"
@@ -149,6 +149,9 @@ def child_env(var_dir: Path, database_url: str | None) -> dict[str, str]:
     env["DEBUG"] = "false"
     env["SECRET_KEY"] = secrets.token_urlsafe(32)
     env["ALLOWED_HOSTS"] = "127.0.0.1,localhost"
+    env.update(bench_keys())
+    # The demo city's logins carry the published demo password; the server is on loopback only.
+    env["ALLOW_DEMO_ACCOUNTS"] = "true"
     # Never the caller's database by accident: the benchmark writes thousands of incidents.
     env.pop("DATABASE_URL", None)
     if database_url:

@@ -41,7 +41,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from anmin.bench import BenchError, Result, machine, target
+from anmin.bench import BenchError, Result, bench_keys, machine, target
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 #: The scan's `now`: a Wednesday in June, no holiday near.
@@ -75,6 +75,7 @@ def run(*, cases: int = 100_000, measures: int | None = None, database_url: str 
             ANMIN_VAR_DIR=str(tmp),
             DEBUG="false",  # DEBUG records every query: memory and time the real scan does not spend
             SECRET_KEY=secrets.token_urlsafe(32),
+            **bench_keys(),
             DB_POOL="false",
             DJANGO_SETTINGS_MODULE="anmin.settings",
         )

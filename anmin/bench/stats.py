@@ -55,7 +55,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from anmin.bench import BenchError, Result, machine, target
+from anmin.bench import BenchError, Result, bench_keys, machine, target
 from anmin.bench.deadlines import redact
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -119,6 +119,7 @@ def run(*, incidents: int | None = None, database_url: str | None = None, runs: 
             ANMIN_VAR_DIR=str(tmp),
             DEBUG="false",  # DEBUG records every query: memory and time a real report does not spend
             SECRET_KEY=secrets.token_urlsafe(32),
+            **bench_keys(),
             DB_POOL="false",  # a new connection per cold run really is new
             DJANGO_SETTINGS_MODULE="anmin.settings",
         )
