@@ -299,7 +299,9 @@ def test_it_merges_a_repeat_call_into_the_open_incident(api, call_data):
     assert body["number"] == first["number"]
     assert body["call_count"] == 2
     assert [e["kind"] for e in body["timeline"]] == ["received", "repeat_call"]
-    assert "13900001111" in body["timeline"][1]["detail"]
+    # The timeline says another number called, never the number (anyone in scope reads it).
+    assert body["timeline"][1]["detail"].startswith("重复来电（另一号码）")
+    assert "1111" not in body["timeline"][1]["detail"]
     assert Incident.objects.count() == count
     assert AuditEntry.objects.filter(action="incident.merge_call").count() == 1
 
