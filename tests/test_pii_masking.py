@@ -220,6 +220,8 @@ PAGES = [
         ["张三", CITIZEN_PHONE, CITIZEN_ID],
         ["张*"],
     ),  # noqa: E501
+    ("clock admin list", "admin", "/admin/supervision/clock/", False, ["王某"], ["王*"]),
+    ("clock admin form", "admin", "/admin/supervision/clock/{clock}/change/", False, ["王某"], []),
     ("application admin list", "admin", "/admin/services/application/", False, ["张三", CITIZEN_PHONE], []),
 ]
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anmin.core.errors import ActionError
+from anmin.core.pii import mask_name
 from anmin.supervision import calendar, holidays
 from anmin.supervision.models import (
     CalendarDay,
@@ -151,11 +152,20 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Clock)
 class ClockAdmin(ReadOnlyAdmin):
-    list_display = ("case", "rule", "measure", "started_at", "due_at", "state", "stopped_at")
+    list_display = ("case", "rule", "measure_masked", "started_at", "due_at", "state", "stopped_at")
     list_filter = ("state", "rule")
     search_fields = ("case__number",)
     list_select_related = ("case", "rule", "measure__person")
     date_hierarchy = "due_at"
+    # A measure reads "拘留 王某": the person's name masked here, as on every page.
+    exclude = ("measure",)
+    readonly_fields = ("measure_masked",)
+
+    @admin.display(description=_("强制措施"))
+    def measure_masked(self, obj) -> str:
+        if obj.measure_id is None:
+            return "-"
+        return f"{obj.measure.get_kind_display()} {mask_name(obj.measure.person.name)}"
 
 
 @admin.register(ClockNotice)
