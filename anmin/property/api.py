@@ -321,8 +321,8 @@ def labels_pdf(request, case_id: Id, filters: Query[LabelFilter]):
     except FontMissing as exc:
         log.error("%s", exc)
         raise Unavailable(str(exc), field=None, code="font_missing") from None
-    response = HttpResponse(pdf, content_type="application/pdf")
     security_event("export", request=request, obj=case, data={"report": "property-labels", "rows": len(items)})
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="labels-{case.number}.pdf"'
     return response
 
