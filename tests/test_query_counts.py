@@ -42,6 +42,9 @@ def _add_incidents(city, call_data, n: int) -> None:
 def test_board_lists_cost_a_constant_number_of_queries(city, call_data, url):
     client = city.login(city.station_officer)  # scoped: visible_to adds its subquery
     _add_incidents(city, call_data, 5)
+    # A session's first page also records its activity (the idle timeout writes it once a
+    # minute): that is per session, not per row, and is left out of the comparison.
+    client.get(url)
     few = _count(client, url)
     _add_incidents(city, call_data, 95)
     many = _count(client, url)

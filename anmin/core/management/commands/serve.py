@@ -28,19 +28,20 @@ class Command(BaseCommand):
 
         if not (settings.DEBUG or settings.SECRET_KEY_FROM_ENV):
             raise CommandError("SECRET_KEY is required unless DEBUG=true (make demo sets DEBUG=true)")
-        from anmin.core.duties import startup_problems
-
-        if problems := startup_problems():
-            raise CommandError("refusing to serve in production:\n- " + "\n- ".join(problems))
         if not 0 < port < 65536:
             raise CommandError(f"--port must be between 1 and 65535, got {port}")
         if workers < 1:
             raise CommandError("--workers must be at least 1")
         if workers > 1 and not settings.REDIS_URL:
             raise CommandError("--workers > 1 needs REDIS_URL: the in-memory channel layer lives in one process")
+        if threads is not None and not 0 < threads <= 256:
+            raise CommandError(f"--threads must be between 1 and 256, got {threads}")
+        # The arguments first (a typo is answered at once), then what the deployment lacks.
+        from anmin.core.duties import startup_problems
+
+        if problems := startup_problems():
+            raise CommandError("refusing to serve in production:\n- " + "\n- ".join(problems))
         if threads is not None:
-            if not 0 < threads <= 256:
-                raise CommandError(f"--threads must be between 1 and 256, got {threads}")
             # Read by anmin.asgi: in this process through settings, in worker processes through
             # the environment they inherit.
             settings.SERVE_THREADS = threads
