@@ -444,3 +444,12 @@ def test_status_counts_values_by_key_and_plain_text_left_over(rows):
     # A value stored in plain text (a migration not run) stops a rotation with a clear message.
     with pytest.raises(CommandError, match=r"feedback\.survey\.phone: value is not encrypted"):
         keys_command("rotate")
+
+
+def test_an_officers_own_mobile_number_is_encrypted_too(city):
+    officer = city.patrol_officer
+    officer.phone = "13811112222"
+    officer.save(update_fields=["phone"])
+    stored = raw(type(officer), "phone", officer.pk)
+    assert stored.startswith("v1:") and "13811112222" not in stored
+    assert type(officer).objects.get(pk=officer.pk).phone == "13811112222"

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from anmin.core.cache import TtlCache
+from anmin.core.crypto import EncryptedCharField
 
 #: Bearer token → ApiToken (with officer and organization), per process.
 token_cache = TtlCache("api-tokens", ttl=60)
@@ -177,7 +178,8 @@ class Officer(AbstractUser):
     )
     full_name = models.CharField(_("姓名"), max_length=30, blank=True)
     rank = models.CharField(_("警衔"), max_length=3, choices=Rank.choices, blank=True, default="")
-    phone = models.CharField(_("手机"), max_length=20, blank=True, validators=[phone_validator])
+    # An officer's own mobile number is personal data like anyone's: encrypted at rest.
+    phone = EncryptedCharField(_("手机"), max_length=20, blank=True, validators=[phone_validator])
     organization = models.ForeignKey(
         Organization,
         verbose_name=_("所属单位"),
