@@ -237,7 +237,7 @@ def test_without_a_key_nothing_is_written_and_verify_says_not_verified(trail, se
         verify_command()
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_the_first_entries_of_an_empty_trail_written_at_once_make_one_chain():
     # The very first entry creates the head row; entries arriving together with it must wait for
     # it, not fail (on PostgreSQL both once found no head and the second insert hit the key).

@@ -170,7 +170,7 @@ def build_records(city, settings, tmp_path) -> None:
 # --- a backup restored elsewhere --------------------------------------------------------------
 
 
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_backup_restored_into_an_empty_database_finds_every_record_and_verifies(
     city, settings, tmp_path, empty_target
 ):
