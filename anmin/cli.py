@@ -2,7 +2,10 @@
 
 anmin demo [--no-serve]     migrate, load the demo city if empty, serve, print the demo logins
 anmin serve [--host --port] production ASGI server (HTTP + WebSocket)
-anmin token create USERNAME print a new API token
+anmin token create USERNAME print a new API token (`anmin token revoke PREFIX` revokes one)
+anmin keys init|status|rotate development key files / values per key / re-encrypt with the new key
+anmin audit verify|anchor|purge  check the keyed chain and its anchors / anchor the head / purge ≥ 180 days
+anmin backup / anmin restore PATH  encrypted backup with a manifest / checked restore, then verify
 anmin bench NAME [--json]   benchmarks (dispatch, api, deadlines, stats, portal, soak); non-zero exit
                             when a target is missed or a request failed
 anmin migrate / createsuperuser / … any Django management command
