@@ -173,6 +173,11 @@ def run_heavy(environ: dict, body: bytes, database: str) -> tuple[str, list[tupl
     connection = connections["default"]
     if connection.settings_dict["NAME"] != database:
         connection.close()
+        # A PostgreSQL pool opened before the rename (anything at start-up that touched the
+        # database) would keep lending connections to the old database: it goes too.
+        close_pool = getattr(connection, "close_pool", None)
+        if close_pool is not None:
+            close_pool()
         connection.settings_dict["NAME"] = settings.DATABASES["default"]["NAME"] = database
     environ["wsgi.input"] = io.BytesIO(body)
     environ["wsgi.errors"] = sys.stderr
