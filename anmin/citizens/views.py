@@ -42,16 +42,19 @@ def client_ip(request) -> str | None:
     return request.META.get("REMOTE_ADDR") or None
 
 
-def _next(request, default: str = "") -> str:
-    """The `next` address posted with the form (or in the query string), if it is one of ours;
-    otherwise `default`, or the portal's home."""
-    default = default or reverse("citizens:home")
+def _given_next(request) -> str:
+    """The `next` address posted with the form (or in the query string), if it is one of ours; "" otherwise."""
     data = request.POST if "next" in request.POST else request.GET
     form = NextForm(data)
-    target = (form.cleaned_data["next"] if form.is_valid() else "") or default
-    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return default
-    return target
+    target = form.cleaned_data["next"] if form.is_valid() else ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return ""
+
+
+def _next(request, default: str = "") -> str:
+    """The `next` address the visitor came with; otherwise `default`, or the portal's home."""
+    return _given_next(request) or default or reverse("citizens:home")
 
 
 def _status(error: ActionError | None) -> int:
@@ -126,7 +129,7 @@ def _me_page(request, citizen, *, error=None, values=None, change_values=None, s
             "change": change,
             "stations": Organization.objects.filter(kind=Organization.Kind.STATION).order_by("path"),
             # Only a `next` the citizen came with: none means back to this page, saying it is done.
-            "next": _next(request, "") if request.POST.get("next") or request.GET.get("next") else "",
+            "next": _given_next(request),
             "done": "done" in request.GET,
         },
         status=status or _status(error),
