@@ -7,8 +7,7 @@
   const tileUrl = JSON.parse(document.getElementById("tile-url").textContent);
   const coords = AnminCoords(JSON.parse(document.getElementById("tile-coords").textContent));
   let selected = JSON.parse(document.getElementById("selected-incident").textContent);
-  const map = L.map("map", { preferCanvas: true, zoomControl: true }).setView(coords.show(centre[0], centre[1]), Number(t.zoom));
-  if (tileUrl) L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(map);  /* no TILE_URL: the grid on a plain background */
+  const map = AnminBaseMap("map", { centre, zoom: Number(t.zoom), coords, tileUrl });
   const bounds = JSON.parse(document.getElementById("map-bounds").textContent);
   if (bounds) map.fitBounds(bounds.map((p) => coords.show(p[0], p[1])), { padding: [20, 20] });
   const gridLayer = L.layerGroup().addTo(map), postLayer = L.layerGroup().addTo(map), lineLayer = L.layerGroup().addTo(map);

@@ -8,8 +8,7 @@
   const address = document.getElementById("address"), suggest = document.getElementById("address-suggest");
   const tileUrl = JSON.parse(document.getElementById("tile-url").textContent);
   const coords = AnminCoords(JSON.parse(document.getElementById("tile-coords").textContent));
-  const map = L.map("map", { preferCanvas: true }).setView(coords.show(centre[0], centre[1]), Number(t.zoom));
-  if (tileUrl) L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(map);
+  const map = AnminBaseMap("map", { centre, zoom: Number(t.zoom), coords, tileUrl });
   const grid = L.layerGroup().addTo(map);
   let marker = null;
 

@@ -76,8 +76,7 @@
   const tileUrl = JSON.parse(document.getElementById("tile-url").textContent);
   /* one zoom level out from the board: the dashboard shows the whole city, not one station */
   const centre = t.centre.split(",").map(Number);
-  const map = L.map("dash-map", { preferCanvas: true }).setView(coords.show(centre[0], centre[1]), Number(t.zoom) - 1);
-  if (tileUrl) L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(map);  /* no TILE_URL: cells on a plain background */
+  const map = AnminBaseMap("dash-map", { centre, zoom: Number(t.zoom) - 1, coords, tileUrl });
   const heat = L.layerGroup().addTo(map);
   const SCALE = ["#fee5d9", "#fcbba1", "#fc9272", "#fb6a4a", "#de2d26", "#a50f15"];
   /* The cells' outlines come once (cached); each refresh only recolours them. */

@@ -10,8 +10,7 @@
     const lat = form.querySelector('input[name="lat"]'), lon = form.querySelector('input[name="lon"]');
     const status = form.querySelector(".r-status");
     const start = lat.value && lon.value ? [parseFloat(lat.value), parseFloat(lon.value)] : [37.735, 115.675];
-    const map = L.map(el, { zoomControl: true }).setView(coords.show(start[0], start[1]), 14);
-    if (tileUrl) L.tileLayer(tileUrl, { maxZoom: 19 }).addTo(map);
+    const map = AnminBaseMap(el, { centre: start, zoom: 14, coords, tileUrl });
     let marker = null;
     function set(la, lo, pan) {
       lat.value = la.toFixed(6); lon.value = lo.toFixed(6);
