@@ -29,4 +29,5 @@ urlpatterns = [
     path("", include("anmin.supervision.urls")),
     path("", include("anmin.stats.urls")),
     path("", include("anmin.audit.urls")),
+    path("", include("anmin.geo.urls")),
 ]

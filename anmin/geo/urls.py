@@ -1,0 +1,9 @@
+from django.urls import path
+
+from anmin.geo import views
+
+app_name = "geo"
+
+urlpatterns = [
+    path("geo/layers.json", views.layers, name="layers"),
+]
