@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from anmin.dispatch import views
+from anmin.dispatch import phone, views
 
 app_name = "dispatch"
 
@@ -18,10 +18,10 @@ urlpatterns = [
     path("incidents/<int:pk>/cancel/", views.cancel_incident, name="incident-cancel"),
     path("incidents/<int:pk>/reopen/", views.reopen_incident, name="incident-reopen"),
     path("incidents/<int:pk>/reveal/", views.reveal_caller, name="incident-reveal"),
-    path("m/", views.phone, name="phone"),
-    path("m/panel/", views.phone_panel, name="phone-panel"),
-    re_path(r"^m/panel/(?P<step>en_route|arrive|handle|resolve)/$", views.phone_step, name="phone-step"),
-    path("m/panel/feedback/", views.phone_feedback, name="phone-feedback"),
-    path("m/panel/status/", views.phone_status, name="phone-status"),
-    path("m/panel/position/", views.phone_position, name="phone-position"),
+    path("m/", phone.phone, name="phone"),
+    path("m/panel/", phone.phone_panel, name="phone-panel"),
+    re_path(r"^m/panel/(?P<step>en_route|arrive|handle|resolve)/$", phone.phone_step, name="phone-step"),
+    path("m/panel/feedback/", phone.phone_feedback, name="phone-feedback"),
+    path("m/panel/status/", phone.phone_status, name="phone-status"),
+    path("m/panel/position/", phone.phone_position, name="phone-position"),
 ]

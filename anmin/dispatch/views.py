@@ -1,4 +1,4 @@
-"""Screens of the command centre and the officer's phone: board, intake, incident, phone page."""
+"""Screens of the command centre: board, intake, incident (the officer's phone page is in phone.py)."""
 
 import secrets
 from datetime import timedelta
@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Max, Min, Q
-from django.http import Http404, JsonResponse
+from django.http import JsonResponse
 from django.http.request import QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,31 +19,22 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from anmin.core.errors import ActionError, Conflict
 from anmin.core.forms import first_error
 from anmin.dispatch.actions import (
-    AdvanceAssignment,
     CancelIncident,
     DispatchUnits,
     ReopenIncident,
-    ReportPosition,
-    SetUnitStatus,
-    SubmitFeedback,
 )
 from anmin.dispatch.forms import (
     BoardForm,
     DispatchForm,
-    FeedbackForm,
     GridBoxForm,
     IntakeForm,
     IntakePageForm,
     MapForm,
     PlacesForm,
-    PositionForm,
     ReasonForm,
     RevealForm,
-    StatusForm,
-    StepForm,
-    UnitForm,
 )
-from anmin.dispatch.models import Assignment, FeedbackResult, Unit, UnitStatus
+from anmin.dispatch.models import Unit, UnitStatus
 from anmin.dispatch.recommend import recommend
 from anmin.geo.models import GridCell, PatrolLine, Place, Post
 from anmin.incidents.actions import IntakeKeyReused, ReceiveCall, RepeatCall, RevealCaller
@@ -421,137 +412,3 @@ def reveal_caller(request, pk):
         return True
 
     return _panel_action(request, pk, RevealForm, act)
-
-
-# --- the officer's phone page -------------------------------------------------------------------
-
-
-def _my_unit(user, wanted: int | None):
-    """The officer's unit asked for, or their first: asking for someone else's unit gets one's own."""
-    units = list(Unit.objects.filter(members=user).select_related("organization"))
-    if not units:
-        return None
-    for unit in units:
-        if unit.pk == wanted:
-            return unit
-    return units[0]
-
-
-def _phone_context(request, unit, error=None):
-    assignment = None
-    if unit is not None:
-        assignment = (
-            Assignment.objects.active()
-            .filter(unit=unit)
-            .select_related("incident__category", "incident__station")
-            .first()
-        )
-    return {
-        "unit": unit,
-        "assignment": assignment,
-        "incident": assignment.incident if assignment else None,
-        "results": FeedbackResult.choices,
-        "error": error,
-        "version": _phone_version(unit, assignment),
-    }
-
-
-def _phone_version(unit, assignment) -> str:
-    """What the phone panel shows, in one string: a live refresh that brings nothing new is not
-    swapped in, so it cannot wipe a feedback form the officer is typing."""
-    if unit is None:
-        return ""
-    parts = [unit.status, unit.position_at]
-    if assignment is not None:
-        parts += [assignment.pk, assignment.en_route_at, assignment.arrived_at, assignment.handling_at]
-        parts += [assignment.resolved_at, assignment.incident.status, assignment.incident.updated_at]
-    return "|".join(str(p) for p in parts)
-
-
-def _unit_from_query(request):
-    """(unit, error) for `?unit=…`: an id that is not a number is refused, not guessed at."""
-    form = UnitForm(request.GET)
-    error = None if form.is_valid() else first_error(form)
-    return _my_unit(request.user, form.cleaned_data.get("unit")), error
-
-
-@login_required
-def phone(request):
-    """掌上处警: the crew's page — current task, status buttons, position, 处警反馈."""
-    unit, error = _unit_from_query(request)
-    context = _phone_context(request, unit, error) | {"nav": "phone"}
-    return render(request, "dispatch/phone.html", context, status=400 if error else 200)
-
-
-@login_required
-@require_GET
-def phone_panel(request):
-    unit, error = _unit_from_query(request)
-    if unit is None:
-        raise Http404
-    return render(
-        request, "dispatch/_phone_panel.html", _phone_context(request, unit, error), status=400 if error else 200
-    )
-
-
-def _phone_action(request, form_class, act):
-    """Run `act(unit, cleaned_data)` for the officer's unit and answer with the phone panel again:
-    on a refusal, with the message beside the field and the error's status (400/403/409)."""
-    form = form_class(request.POST)
-    valid = form.is_valid()
-    unit = _my_unit(request.user, form.cleaned_data.get("unit"))
-    if unit is None:
-        raise Http404
-    error = None
-    if not valid:
-        error = first_error(form)
-    else:
-        try:
-            act(unit, form.cleaned_data)
-        except ActionError as exc:
-            error = exc
-    unit.refresh_from_db()
-    status = error.status if error else 200
-    return render(request, "dispatch/_phone_panel.html", _phone_context(request, unit, error), status=status)
-
-
-@login_required
-@require_POST
-def phone_step(request, step):
-    """出警 / 到场 / 开始处置 / 处置完毕 (the URL admits only these steps)."""
-    return _phone_action(
-        request, StepForm, lambda unit, data: AdvanceAssignment(unit=unit, step=step, by=request.user).execute()
-    )
-
-
-@login_required
-@require_POST
-def phone_feedback(request):
-    """处警反馈."""
-
-    def act(unit, data):
-        SubmitFeedback(unit=unit, result=data["result"], text=data["text"], by=request.user).execute()
-
-    return _phone_action(request, FeedbackForm, act)
-
-
-@login_required
-@require_POST
-def phone_status(request):
-    """上线（空闲）/ 下线."""
-
-    def act(unit, data):
-        SetUnitStatus(unit=unit, status=data["status"], by=request.user).execute()
-
-    return _phone_action(request, StatusForm, act)
-
-
-@login_required
-@require_POST
-def phone_position(request):
-    """The position the phone reports every 30 s."""
-
-    def act(unit, data):
-        ReportPosition(unit=unit, lat=data["lat"], lon=data["lon"], by=request.user).execute()
-
-    return _phone_action(request, PositionForm, act)
