@@ -251,3 +251,28 @@ class IntakeKey(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class CategoryModel(models.Model):
+    """类别推荐模型: a multinomial naive Bayes model over the words of closed incidents' 简要警情,
+    trained by `anmin categories train`. It only suggests a category from the description; the
+    call-taker picks (see anmin.incidents.suggest).
+
+    `weights` holds what a reader needs to check any suggestion by hand: per category the incidents
+    counted (the prior) and the words counted, per word the counts by category, and the smoothing.
+    The newest row is the one in use.
+    """
+
+    trained_at = models.DateTimeField(_("训练时间"), default=timezone.now, db_index=True)
+    trained_on = models.PositiveIntegerField(_("训练用警情数"))
+    vocabulary = models.PositiveIntegerField(_("词表大小"))
+    weights = models.JSONField(_("模型参数"))
+    evaluation = models.JSONField(_("评估结果"), default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("类别推荐模型")
+        verbose_name_plural = _("类别推荐模型")
+        ordering = ["-trained_at", "-id"]
+
+    def __str__(self):
+        return f"{self.trained_at:%Y-%m-%d %H:%M} ({self.trained_on})"
