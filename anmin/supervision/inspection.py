@@ -7,7 +7,8 @@
 * 久拖不办 — an open case that has stayed in one status longer than INSPECTION_IDLE_DAYS.
 
 Rows a supervisor dismissed with a reason (`InspectionDismissal`) leave the list. Both lists are
-limited to the user's units (an incident by its 责任派出所, a case by `Case.objects.visible_to`).
+limited to the user's units (an incident by its 责任派出所, a case by `Case.objects.visible_to`), and
+may be narrowed to one unit of them (`unit`: its whole subtree).
 History imported from an earlier system (`Incident.imported`) was reviewed there and is not listed.
 """
 
@@ -19,7 +20,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from anmin.cases.models import Case
 from anmin.core.errors import ActionError
 from anmin.incidents.models import Incident, IncidentClass
-from anmin.org.models import scope_path
+from anmin.org.models import Organization, scope_path
 from anmin.supervision.deadlines import deadline, rule_spec
 from anmin.supervision.models import InspectionDismissal
 
@@ -57,11 +58,15 @@ def review_cutoff(rule_code: str, now: datetime) -> datetime | None:
     return lo
 
 
-def incidents_without_case(user, now: datetime) -> QuerySet[Incident]:
+def incidents_without_case(user, now: datetime, unit: Organization | None = None) -> QuerySet[Incident]:
     """有警无案: reported criminal/public-order incidents past their review limit with no case."""
     path = scope_path(user)
     if path is None:
         return Incident.objects.none()
+    if unit is not None:
+        if not unit.path.startswith(path):
+            return Incident.objects.none()
+        path = unit.path
     overdue = Q(pk__in=[])
     for klass, rule_code in REVIEW_RULES.items():
         cutoff = review_cutoff(rule_code, now)
@@ -78,14 +83,16 @@ def incidents_without_case(user, now: datetime) -> QuerySet[Incident]:
     )
 
 
-def idle_cases(user, now: datetime) -> QuerySet[Case]:
+def idle_cases(user, now: datetime, unit: Organization | None = None) -> QuerySet[Case]:
     """久拖不办: open cases in one status for more than INSPECTION_IDLE_DAYS, not dismissed for
     this stay in it."""
     cutoff = now - timedelta(days=settings.INSPECTION_IDLE_DAYS)
     dismissed = InspectionDismissal.objects.filter(case=OuterRef("pk"), case_status_since=OuterRef("status_since"))
+    cases = Case.objects.visible_to(user)
+    if unit is not None:
+        cases = cases.filter(organization__path__startswith=unit.path)
     return (
-        Case.objects.visible_to(user)
-        .open()
+        cases.open()
         .filter(status_since__lt=cutoff)
         .filter(~Exists(dismissed))
         .select_related("organization", "lead_investigator")

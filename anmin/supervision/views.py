@@ -1,11 +1,14 @@
 """Screens of supervision: the supervisor's board and its drill-down, the 受案立案审查巡查 list,
 the officer's reminders, and the clock forms of the case page (extend, record completion)."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,13 +22,23 @@ from anmin.org.models import Organization
 from anmin.supervision import calendar
 from anmin.supervision.actions import CompleteClock, DismissInspection, ExtendClock, ReadNotices, can_supervise
 from anmin.supervision.dashboard import drill_down, summary
-from anmin.supervision.forms import ClockListForm, CompleteForm, DismissForm, ExtendForm, NoticeListForm, ReadForm
+from anmin.supervision.forms import (
+    ClockListForm,
+    CompleteForm,
+    DismissForm,
+    ExtendForm,
+    InspectionQueryForm,
+    NoticeListForm,
+    ReadForm,
+    unit_choices,
+    unit_lookup,
+)
 from anmin.supervision.inspection import idle_cases, incidents_without_case
-from anmin.supervision.models import Clock, ClockNotice, ClockState
+from anmin.supervision.models import RUNNING_STATES, Clock, ClockNotice, ClockState
 
 PAGE_SIZE = 100
-#: The inspection page shows this many rows of each list (with the full count); dismissing moves on.
-INSPECTION_ROWS = 200
+#: Rows of each inspection list on one page (each list has its own pager).
+INSPECTION_PAGE_SIZE = 50
 
 
 def _require_supervisor(request) -> None:
@@ -51,7 +64,7 @@ def dashboard(request):
 
 @login_required
 def clock_list(request):
-    """The clocks behind one number of the board: ?org=<unit id>&state=overdue|due_soon|normal."""
+    """The clocks behind one number of the board: ?org=<机构代码>&state=overdue|due_soon|normal."""
     _require_supervisor(request)
     form = ClockListForm(request.GET)
     if not form.is_valid():
@@ -59,8 +72,11 @@ def clock_list(request):
         context = {"nav": "supervision", "form": form, "error": first_error(form), "now": timezone.now()}
         return render(request, "supervision/clocks.html", context, status=400)
     query = form.cleaned_data
-    organization = get_object_or_404(Organization.objects.visible_to(request.user), pk=query["org"])
+    organization = get_object_or_404(Organization.objects.visible_to(request.user), unit_lookup(query["org"]))
     page = Paginator(drill_down(request.user, organization, query["state"]), PAGE_SIZE).get_page(query["page"])
+    units = unit_choices(request.user)
+    if organization.code not in {code for code, _name in units}:  # a 警务站 or 交警 unit of the board
+        units.append((organization.code, organization.name))
     return render(
         request,
         "supervision/clocks.html",
@@ -68,7 +84,10 @@ def clock_list(request):
             "nav": "supervision",
             "organization": organization,
             "state": ClockState(query["state"]),
+            "states": RUNNING_STATES,
+            "units": units,
             "page": page,
+            "query": urlencode({"org": organization.code, "state": query["state"]}),
             "now": timezone.now(),
         },
     )
@@ -77,8 +96,12 @@ def clock_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def inspection(request):
-    """受案立案审查巡查: incidents with no case after the review limit, idle cases; POST dismisses one."""
+    """受案立案审查巡查: incidents with no case after the review limit, idle cases, one page of each,
+    for the user's units or one of them; POST dismisses one row and comes back to the same page."""
     _require_supervisor(request)
+    query = InspectionQueryForm(request.GET, user=request.user)
+    if not query.is_valid():
+        return _inspection_page(request, query, error=first_error(query))
     error, failed = None, {}
     if request.method == "POST":
         form = DismissForm(request.POST)
@@ -90,33 +113,66 @@ def inspection(request):
             error, failed = exc, form.cleaned_data
         else:
             messages.success(request, _("已排除，理由已记录"))
-            return redirect("supervision:inspection")
+            return redirect(_inspection_url(query.cleaned_data))
+    return _inspection_page(request, query, error=error, failed=failed)
+
+
+def _inspection_url(data: dict, **pages) -> str:
+    """The inspection page with the same unit and pages, but for the `pages` given."""
+    params = {
+        "org": data["org"].code if data.get("org") else None,
+        "incident_page": data.get("incident_page"),
+        "case_page": data.get("case_page"),
+        **pages,
+    }
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "", 1)})
+    return reverse("supervision:inspection") + (f"?{query}" if query else "")
+
+
+def _inspection_page(request, query: InspectionQueryForm, *, error: ActionError | None, failed: dict | None = None):
+    failed = failed or {}
+    context = {"nav": "inspection", "units": unit_choices(request.user), "error": error, "listed": False}
+    if query.errors:
+        # A filter edited by hand: the page says which value is wrong, and lists nothing.
+        context.update(error_on_top=True, selected_org=query.data.get("org", ""))
+        return render(request, "supervision/inspection.html", context, status=error.status)
+    data = query.cleaned_data
+    unit = data["org"]
     now = timezone.now()
-    incidents = incidents_without_case(request.user, now)
-    cases = idle_cases(request.user, now)
-    shown_incidents, shown_cases = list(incidents[:INSPECTION_ROWS]), list(cases[:INSPECTION_ROWS])
+    incidents = Paginator(incidents_without_case(request.user, now, unit), INSPECTION_PAGE_SIZE)
+    cases = Paginator(idle_cases(request.user, now, unit), INSPECTION_PAGE_SIZE)
+    incident_page, case_page = incidents.get_page(data["incident_page"]), cases.get_page(data["case_page"])
     # The message goes beside the row it is about; for a row not on the page, above the lists.
     failed_incident = failed.get("item") if failed.get("kind") == "incident" else None
     failed_case = failed.get("item") if failed.get("kind") == "case" else None
-    on_page = any(i.pk == failed_incident for i in shown_incidents) or any(c.pk == failed_case for c in shown_cases)
-    return render(
-        request,
-        "supervision/inspection.html",
+    on_page = any(i.pk == failed_incident for i in incident_page) or any(c.pk == failed_case for c in case_page)
+    here = {"org": unit, "incident_page": incident_page.number, "case_page": case_page.number}
+    context.update(
         {
-            "nav": "inspection",
-            "incidents": shown_incidents,
-            "incident_count": incidents.count(),
-            "cases": shown_cases,
-            "case_count": cases.count(),
+            "listed": True,
+            "selected_org": unit.code if unit else "",
+            "unit": unit,
+            "incidents": incident_page,
+            "cases": case_page,
+            "action": _inspection_url(here),
+            "incident_pages": _pager_links(incident_page, lambda n: _inspection_url(here, incident_page=n)),
+            "case_pages": _pager_links(case_page, lambda n: _inspection_url(here, case_page=n)),
             "now": now,
-            "error": error,
             "failed_incident": failed_incident if on_page else None,
             "failed_case": failed_case if on_page else None,
             "error_on_top": error is not None and not on_page,
             "values": request.POST if error else {},
-        },
-        status=error.status if error else 200,
+        }
     )
+    return render(request, "supervision/inspection.html", context, status=error.status if error else 200)
+
+
+def _pager_links(page, url) -> dict:
+    """The previous and next page links of a list (None where there is none)."""
+    return {
+        "previous": url(page.previous_page_number()) if page.has_previous() else None,
+        "next": url(page.next_page_number()) if page.has_next() else None,
+    }
 
 
 def _dismiss(request, data: dict) -> None:
