@@ -58,6 +58,7 @@ INSTALLED_APPS = [
     "anmin.accounts",
     "anmin.audit",
     "anmin.geo",
+    "anmin.addresses",
     "anmin.incidents",
     "anmin.dispatch",
     "anmin.cases",
