@@ -39,6 +39,7 @@ from django.utils import timezone, translation
 from shapely.geometry import MultiPoint, Point, Polygon
 from shapely.ops import voronoi_diagram
 
+from anmin.addresses.demo import load_demo_addresses
 from anmin.demo.data import (
     BATCH,
     BRANCHES,
@@ -411,6 +412,15 @@ class _Builder:
         """The local gazetteer (地名地址库) the address box searches."""
         Place.objects.bulk_create(Place(name=n, address=a, lat=lat, lon=lon) for n, a, lat, lon in PLACES)
         self.out(f"地名：{len(PLACES)} 个")
+        load_demo_addresses(
+            landmarks=PLACES,
+            urban_streets=URBAN_STREETS,
+            county_streets=COUNTY_STREETS,
+            ew_roads=EW_ROADS,
+            ns_roads=NS_ROADS,
+            counties=[b.division for b in BRANCHES],
+            out=self.out,
+        )
 
     def crews(self) -> None:
         """Units at their posts with one or two officers each, and the demo logins."""
