@@ -264,6 +264,17 @@ TILE_URL = envstr("TILE_URL", "")  # e.g. http://tiles.intranet/{z}/{x}/{y}.png;
 TILE_COORDS = envstr("TILE_COORDS", "wgs84")  # wgs84 or gcj02, the datum the tile server draws in
 if TILE_COORDS not in ("wgs84", "gcj02"):
     raise ImproperlyConfigured(f"TILE_COORDS must be wgs84 or gcj02, got {TILE_COORDS!r}")
+# A tile set in one MBTiles file that Anmin serves itself at /geo/tiles/…, for an intranet without a
+# tile server; drawn when TILE_URL is empty. Its format is read at start: a bad file stops the start.
+TILE_FILE = envstr("TILE_FILE", "")
+if TILE_FILE and not TILE_URL:
+    from anmin.geo.tiles import tile_format
+
+    TILE_URL = "/geo/tiles/{z}/{x}/{y}." + tile_format(TILE_FILE)
+# The county-level outlines every map draws (GeoJSON in WGS-84, properties code and name); "" = none.
+COUNTY_BOUNDARIES = envstr("COUNTY_BOUNDARIES", str(BASE_DIR / "geo" / "data" / "hengshui_counties.geojson"))
+if COUNTY_BOUNDARIES and not Path(COUNTY_BOUNDARIES).is_file():
+    raise ImproperlyConfigured(f"COUNTY_BOUNDARIES {COUNTY_BOUNDARIES!r} is not a file")
 # Where a map opens for a user who sees the whole city (a station's map opens on its own grid): the
 # urban centre, where most calls come from. The default is Hengshui's 桃城区, the demo city.
 MAP_CENTRE = (envfloat("MAP_CENTRE_LAT", 37.735), envfloat("MAP_CENTRE_LON", 115.675))
