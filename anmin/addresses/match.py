@@ -321,7 +321,8 @@ class Index:
         candidates = [(round(100 * s), i, d) for i, (s, d) in scored.items() if round(100 * s) >= MIN_SCORE]
         if not candidates:
             candidates = self._fallback(query, neutral, limit)
-        candidates.sort(key=lambda c: (-c[0], self.entries[c[1]].rank, self.entries[c[1]].code))
+        # Equal scores: the entry that leaves nothing over (the 门牌 before its road), then the broader.
+        candidates.sort(key=lambda c: (-c[0], bool(c[2]), self.entries[c[1]].rank, self.entries[c[1]].code))
         return [self._candidate(i, score, detail) for score, i, detail in candidates[:limit]]
 
     def _mentions(self, query: str, neutral: list[bool]) -> dict[int, list[tuple[int, int, float]]]:

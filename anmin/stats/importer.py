@@ -29,6 +29,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from anmin.addresses.importer import import_addresses
 from anmin.cases.lifecycle import FINAL_STATUSES, CaseKind, CaseStatus
 from anmin.cases.models import Case
 from anmin.core.actions import Action
@@ -579,4 +580,4 @@ def import_cases(path, *, report_path=None, progress: Progress | None = None) ->
     return run(CaseImporter, path, report_path=report_path, progress=progress)
 
 
-IMPORTERS = {"incidents": import_incidents, "cases": import_cases}
+IMPORTERS = {"incidents": import_incidents, "cases": import_cases, "addresses": import_addresses}
