@@ -237,6 +237,7 @@ def on_http_error(request, exc: HttpError):
     return api.create_response(request, error_body([item]), status=exc.status_code)
 
 
+from anmin.addresses.api import router as addresses_router  # noqa: E402
 from anmin.bookings.api import router as bookings_router  # noqa: E402
 from anmin.cases.api import router as cases_router  # noqa: E402
 from anmin.core.api import router as core_router  # noqa: E402
@@ -264,6 +265,7 @@ api.add_router("/", feedback_router)
 api.add_router("/", bookings_router)
 api.add_router("/", services_router)
 api.add_router("/", core_router)
+api.add_router("/", addresses_router)
 
 
 @docs_guard

@@ -214,6 +214,10 @@ HTML = {
     # 审计 (the audit administrator only; every other officer 403 — tests/test_separation_of_duties.py)
     "audit/": r(STAFF),
     "audit/export.<str:fmt>": r(STAFF, heavy=True, fmt="=csv"),
+    # 地图: county boundaries, station jurisdictions and TILE_FILE's tiles — public, the portal's
+    # maps draw them for citizens, who are not Django users (anmin/geo/views.py)
+    "geo/layers.json": r(PUBLIC),
+    "geo/tiles/<int:z>/<int:x>/<int:y>.<str:ext>": r(PUBLIC, z="=1", x="=0", y="=0", ext="=png"),
 }
 
 API_ROUTES = {
@@ -223,6 +227,7 @@ API_ROUTES = {
     "GET /incidents/{incident_id}": r(API_OBJECT, incident_id="incident"),
     "GET /incidents/{incident_id}/caller": r(API_OBJECT, incident_id="incident", owner="dispatcher"),
     "GET /categories": r(API),
+    "GET /addresses/match": r(API),  # 标准地址库: the city's addresses, not a station's records
     "GET /incidents/{incident_id}/recommendations": r(API_OBJECT, incident_id="incident"),
     "POST /incidents/{incident_id}/dispatch": r(API_OBJECT, incident_id="incident"),
     "POST /incidents/{incident_id}/cancel": r(API_OBJECT, incident_id="incident"),
