@@ -48,6 +48,11 @@ class Category(models.Model):
     )
     serious_violence = models.BooleanField(_("八类严重暴力"), default=False)
     active = models.BooleanField(_("启用"), default=True)
+    # Words a call about this category typically uses, besides its name: the suggestions start from
+    # them before any model is trained, and the model counts them as one more description.
+    keywords = models.CharField(
+        _("关键词"), max_length=200, blank=True, help_text=_("以空格分隔，用于按简要警情推荐类别")
+    )
 
     class Meta:
         verbose_name = _("警情类别")
