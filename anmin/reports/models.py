@@ -15,7 +15,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from anmin.core.crypto import EncryptedCharField
+from anmin.core.crypto import BlindIndexField, EncryptedCharField, matching
 from anmin.core.uploads import private_storage
 from anmin.geo.models import GridCell, lat_validators, lon_validators
 from anmin.org.models import Organization, scope_path
@@ -82,6 +82,13 @@ class QuickAccidentQuerySet(models.QuerySet):
         if not (user.is_superuser or user.role in (Role.TRAFFIC, Role.LEADER)):
             return self.none()
         return _scoped(self, user, "traffic_unit")
+
+    def of_citizen(self, citizen):
+        """The accidents a citizen is a party to: those they reported (甲方), and those naming their
+        mobile number as 乙方's — the number the confirmation code and the notice of the document
+        went to, which their portal sign-in proved they hold."""
+        as_b = AccidentParty.objects.filter(matching(AccidentParty, "phone", citizen.phone), role=AccidentParty.Role.B)
+        return self.filter(Q(citizen=citizen) | Q(pk__in=as_b.values("accident_id")))
 
 
 class QuickAccident(models.Model):
@@ -178,6 +185,8 @@ class AccidentParty(models.Model):
     role = models.CharField(_("当事方"), max_length=1, choices=Role.choices)
     name = models.CharField(_("姓名"), max_length=30)
     phone = EncryptedCharField(_("手机号码"), max_length=11, blank=False)
+    # Finds 乙方's accidents for 我的事项 when they sign in on the portal with this number.
+    phone_index = BlindIndexField(source="phone", kind="phone")
     licence_number = EncryptedCharField(_("驾驶证号"), max_length=18, blank=False)
     plate = models.CharField(_("号牌号码"), max_length=10)
     insurer = models.CharField(_("保险公司"), max_length=60)
