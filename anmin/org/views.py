@@ -1,8 +1,11 @@
+from collections.abc import Callable
+
 from django.contrib import auth
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
@@ -13,7 +16,7 @@ from anmin.core.audit import security_event
 from anmin.org import challenge
 from anmin.org.auth import Outcome, attempt
 from anmin.org.forms import LoginForm
-from anmin.org.models import Role
+from anmin.org.models import Role, scope_path
 
 # One message for a wrong password and for a name that is no account: the page must not tell which.
 INVALID_LOGIN = _("警号/用户名或密码错误。")
@@ -68,19 +71,36 @@ def logout_view(request):
     return redirect("org:login")
 
 
+def landing(user, has_units: Callable[[], bool] | None = None) -> str:
+    """The address of the screen each role works in, where sign-in, the brand link and 工作台 lead:
+    the leader's 驾驶舱, the legal officer's 执法监督, the statistician's 统计, a crew's phone page,
+    the command centre's and a station's board, the audit administrator's trail and the security
+    administrator's accounts. A role whose screen the officer cannot open (no unit, no crew) falls
+    through to the board or, for those who may not command, the cases. `has_units` answers whether
+    the officer is in a crew when the caller already knows (the menu does, from its one query)."""
+    in_crew = has_units or user.units.exists
+    role = user.role
+    if role == Role.AUDITOR:
+        return reverse("audit:trail")
+    if role == Role.SECURITY_ADMIN:
+        return reverse("admin:index")
+    placed = scope_path(user) is not None
+    if role == Role.LEADER and placed:
+        return reverse("stats:dashboard")
+    if role == Role.LEGAL and placed:
+        return reverse("supervision:dashboard")
+    if role == Role.STATISTICIAN and placed:
+        return reverse("stats:builder")
+    if role in (Role.PATROL, Role.TRAFFIC) and in_crew():
+        return reverse("dispatch:phone")
+    if user.can_command or user.sees_everything:
+        return reverse("dispatch:board")
+    if in_crew():
+        return reverse("dispatch:phone")
+    return reverse("cases:list")
+
+
 @login_required
 def home(request):
-    """Send each role to the screen it works in: crews to the phone page, the audit administrator to
-    the trail, the security administrator to the accounts, the rest to the board."""
-    user = request.user
-    if user.role == Role.AUDITOR:
-        return redirect("audit:trail")
-    if user.role == Role.SECURITY_ADMIN:
-        return redirect("admin:index")
-    if user.role in (Role.PATROL, Role.TRAFFIC) and user.units.exists():
-        return redirect("dispatch:phone")
-    if user.can_command or user.sees_everything:
-        return redirect("dispatch:board")
-    if user.units.exists():
-        return redirect("dispatch:phone")
-    return redirect("dispatch:board")
+    """首页/工作台: send the officer to the screen their role works in (`landing`)."""
+    return redirect(landing(request.user))
