@@ -28,8 +28,8 @@ from django.http import HttpRequest, HttpResponse
 
 #: Views whose answer holds no person and is worth the browser's cache, by URL name: the grid
 #: outlines of the heat map (geometry and station names, about 2 MB for the demo city, which the
-#: dashboard would otherwise fetch on every visit).
-CACHEABLE_VIEWS = frozenset({"stats:dashboard-cells"})
+#: dashboard would otherwise fetch on every visit), the boundaries every map draws and map tiles.
+CACHEABLE_VIEWS = frozenset({"stats:dashboard-cells", "geo:layers", "geo:tile"})
 
 #: API paths that hold no personal data: the OpenAPI document and its viewer.
 API_DOCUMENTS = ("/api/openapi.json", "/api/v1/openapi.json", "/api/v1/docs")
