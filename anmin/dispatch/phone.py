@@ -1,8 +1,11 @@
 """掌上处警: the officer's phone page — the unit's current task, the steps, status, position, 处警反馈."""
 
+from urllib.parse import quote
+
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from anmin.core.errors import ActionError
@@ -23,8 +26,30 @@ def _my_unit(user, wanted: int | None):
     return units[0]
 
 
+#: How many of today's finished tasks the phone lists under the current one.
+TODAY_LIMIT = 20
+
+
+def geo_uri(incident) -> str:
+    """The incident's place as a geo: URI (RFC 5870, WGS-84 as stored), which the phone hands to its
+    map app for navigation; the address rides along as the label of the point."""
+    lat, lon = f"{incident.lat:.6f}", f"{incident.lon:.6f}"
+    return f"geo:{lat},{lon}?q={lat},{lon}({quote(incident.address, safe='')})"
+
+
+def _finished_today(unit) -> list[Assignment]:
+    """The unit's tasks closed since local midnight, latest first."""
+    midnight = timezone.localtime().replace(hour=0, minute=0, second=0, microsecond=0)
+    return list(
+        Assignment.objects.filter(unit=unit, closed_at__gte=midnight)
+        .select_related("incident__category")
+        .order_by("-closed_at", "-id")[:TODAY_LIMIT]
+    )
+
+
 def _phone_context(request, unit, error=None):
     assignment = None
+    done = []
     if unit is not None:
         assignment = (
             Assignment.objects.active()
@@ -32,17 +57,21 @@ def _phone_context(request, unit, error=None):
             .select_related("incident__category", "incident__station")
             .first()
         )
+        done = _finished_today(unit)
+    incident = assignment.incident if assignment else None
     return {
         "unit": unit,
         "assignment": assignment,
-        "incident": assignment.incident if assignment else None,
+        "incident": incident,
+        "nav_uri": geo_uri(incident) if incident else "",
+        "done_today": done,
         "results": FeedbackResult.choices,
         "error": error,
-        "version": _phone_version(unit, assignment),
+        "version": _phone_version(unit, assignment, done),
     }
 
 
-def _phone_version(unit, assignment) -> str:
+def _phone_version(unit, assignment, done) -> str:
     """What the phone panel shows, in one string: a live refresh that brings nothing new is not
     swapped in, so it cannot wipe a feedback form the officer is typing."""
     if unit is None:
@@ -51,6 +80,7 @@ def _phone_version(unit, assignment) -> str:
     if assignment is not None:
         parts += [assignment.pk, assignment.en_route_at, assignment.arrived_at, assignment.handling_at]
         parts += [assignment.resolved_at, assignment.incident.status, assignment.incident.updated_at]
+    parts += [len(done), done[0].closed_at if done else None]
     return "|".join(str(p) for p in parts)
 
 

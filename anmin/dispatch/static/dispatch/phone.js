@@ -1,8 +1,14 @@
-/* 掌上处警: the crew's phone page. A notice about the crew's unit or about the incident it is on
+/* 掌上处警: the crew's phone page. The staff menu opens from the header's 菜单 button (a <details>)
+   and closes again on a tap outside it or on Escape. A notice about the crew's unit or about the incident it is on
    refreshes the panel; the position is reported every 30 s while the page is open. The unit and the
    position address come from #phone-panel's data- attributes; the incident from #task[data-incident],
    which each refresh of the panel brings anew. */
 (function () {
+  const menu = document.getElementById("phone-menu");
+  if (menu) {
+    document.addEventListener("click", (ev) => { if (menu.open && !menu.contains(ev.target)) menu.open = false; });
+    document.addEventListener("keydown", (ev) => { if (ev.key === "Escape") menu.open = false; });
+  }
   const panel = document.getElementById("phone-panel");
   if (!panel) return;  /* the officer is in no unit */
   const unitId = Number(panel.dataset.unit);
