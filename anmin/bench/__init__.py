@@ -173,6 +173,15 @@ def bench_soak(
     return run(duration_s=duration_s, database_url=database_url, units=units)
 
 
+def bench_addresses(*, database_url: str | None = None) -> Result:
+    """标准地址匹配: top-1/top-5 accuracy on addresses perturbed as callers say them (levels left out,
+    简称, slips, homophones, word order, landmarks, house numbers), generated from the full 衡水
+    library, and the latency of one match."""
+    from anmin.bench.addresses import run
+
+    return run(database_url=database_url)
+
+
 def bench_lanes(*, concurrency: int = 24, rate: int = 10) -> Result:
     """110 intake paced at `rate` calls/s while `concurrency` clients of eight officers download
     report packs (PDF and Excel) against a real `anmin serve`: intake must not wait behind them."""
@@ -189,6 +198,7 @@ BENCHMARKS: dict[str, Callable[..., Result]] = {
     "stats": bench_stats,
     "portal": bench_portal,
     "lanes": bench_lanes,
+    "addresses": bench_addresses,
     "soak": bench_soak,
 }
 
