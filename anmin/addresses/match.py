@@ -23,12 +23,14 @@ library is matched here, in memory:
    address below the city, so a query with several slips still finds its neighbours.
 
 The index is built once per process from one query and rebuilt when the library's version
-(IndexVersion) changes; a match does one indexed read of that version and no other database work.
+(IndexVersion) changes; a match reads that version at most once a second (one row by its key) and
+does no other database work.
 Building it for the 衡水 divisions (≈5,300 entries) takes well under a second.
 """
 
 import re
 import threading
+import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -57,6 +59,11 @@ MISSING_OR_EXTRA_QUALITY = 0.75
 #: Typing slips are looked for in names of 3 to this many characters (longer ones have aliases).
 TYPO_MAX = 12
 FALLBACK_FACTOR = 0.8
+#: The best mentions of each ancestor tried when scoring an entry.
+ANCESTOR_OPTIONS = 4
+#: How long a process trusts its index without asking the database whether another process
+#: changed the library (its own changes clear it at once).
+VERSION_CHECK_S = 1.0
 
 #: Order among equal scores: the broader division first ("河西" is 河西街道 before 河西村).
 LEVEL_RANK = {
@@ -107,6 +114,8 @@ PLACE_WORDS = (
     "一带",
     "楼下",
 )
+_CITY = re.compile("|".join(map(re.escape, sorted(CITY_WORDS, key=len, reverse=True))))
+_PLACE = re.compile("|".join(map(re.escape, sorted(PLACE_WORDS, key=len, reverse=True))))
 _CN_DIGIT_CHARS = ("零〇", "一", "二两", "三", "四", "五", "六", "七", "八", "九")
 _CN_DIGITS = {c: v for v, chars in enumerate(_CN_DIGIT_CHARS) for c in chars}
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
@@ -240,6 +249,7 @@ class Index:
 
     def __init__(self, rows: Iterable[tuple], version: int):
         self.version = version
+        self.checked = 0.0  # when the version was last compared with the database's (monotonic)
         self.entries: list[Entry] = []
         self.exact: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self.sounds: dict[str, list[tuple[int, float, str]]] = defaultdict(list)
@@ -296,14 +306,12 @@ class Index:
         n = len(query)
         neutral = [False] * n
         details: list[tuple[int, int, str]] = []  # (start, end, number key or "") kept for the answer
-        for word in CITY_WORDS:
-            for found in re.finditer(re.escape(word), query):
+        for found in _CITY.finditer(query):
+            neutral[found.start() : found.end()] = [True] * (found.end() - found.start())
+        for found in _PLACE.finditer(query):
+            if not any(neutral[found.start() : found.end()]):
                 neutral[found.start() : found.end()] = [True] * (found.end() - found.start())
-        for word in PLACE_WORDS:
-            for found in re.finditer(re.escape(word), query):
-                if not any(neutral[found.start() : found.end()]):
-                    neutral[found.start() : found.end()] = [True] * (found.end() - found.start())
-                    details.append((found.start(), found.end(), ""))
+                details.append((found.start(), found.end(), ""))
         for found in _NUMBER.finditer(query):
             if not any(neutral[found.start() : found.end()]):
                 neutral[found.start() : found.end()] = [True] * (found.end() - found.start())
@@ -343,10 +351,9 @@ class Index:
             for end in range(i + 2, min(n, i + self.longest) + 1):
                 key = f"{key} {keys[end - 1]}"
                 text = query[i:end]
-                hit = False
-                for entry, quality in self.exact.get(text, ()):
+                exact = self.exact.get(text, ())
+                for entry, quality in exact:
                     add(entry, i, end, quality)
-                    hit = True
                 sounds = self.sounds.get(key)
                 if sounds:
                     said = plain[i:end]
@@ -354,12 +361,22 @@ class Index:
                         if form != text:
                             same = [syllable(c) for c in form] == said
                             add(entry, i, end, quality * (SOUND_QUALITY if same else FOLDED_SOUND_QUALITY))
-                    hit = True
-                if hit:
+                # Only a name as written explains its characters: two characters are weak evidence
+                # ("水庄" is some village's short name) and a sound may be a slip's neighbour
+                # (深州市基州镇: 基州镇 sounds like 冀州镇 but is a slip of 深州镇).
+                if exact and end - i >= 3:
                     explained[i:end] = [True] * (end - i)
         unexplained = [not (e or nt) for e, nt in zip(explained, neutral, strict=True)]
         if any(unexplained):
-            self._slips(query, unexplained, add)
+            firm = {entry: list(spans) for entry, spans in found.items()}
+
+            def add_slip(entry: int, start: int, end: int, quality: float) -> None:
+                # A slip over a name already found as written is that name plus a neighbour's
+                # character (枣强枣强: 枣强镇 one slip from 枣强枣), not a second mention.
+                if all(e <= start or s >= end for s, e in firm.get(entry, ())):
+                    add(entry, start, end, quality)
+
+            self._slips(query, unexplained, add_slip)
         return {entry: [(s, e, q) for (s, e), q in spans.items()] for entry, spans in found.items()}
 
     def _slips(self, query: str, unexplained: list[bool], add) -> None:
@@ -389,28 +406,32 @@ class Index:
     def _score(
         self, entry: int, mentions: dict[int, list[tuple[int, int, float]]], neutral: list[bool], base: int
     ) -> tuple[float, list[tuple[int, int]]]:
-        """The share of the query an entry explains with its ancestors, and the spans counted."""
-        best, best_used = 0.0, []
-        entries = self.entries
+        """The share of the query an entry explains with its ancestors, and the spans counted: the
+        best choice of one mention (or none) per ancestor, no two overlapping."""
+        options = []
+        parent = self.entries[entry].parent
+        while parent >= 0:
+            found = mentions.get(parent)
+            if found:
+                options.append(sorted(found, key=lambda m: -m[2] * (m[1] - m[0]))[:ANCESTOR_OPTIONS])
+            parent = self.entries[parent].parent
+        best: tuple[float, list[tuple[int, int]]] = (0.0, [])
         for start, end, quality in mentions[entry]:
-            used = [(start, end)]
-            explained = quality * (end - start)
-            parent = entries[entry].parent
-            while parent >= 0:
-                choice = None
-                for s, e, q in mentions.get(parent, ()):
-                    if all(e <= us or s >= ue for us, ue in used) and (choice is None or q * (e - s) > choice[2]):
-                        choice = (s, e, q * (e - s))
-                if choice:
-                    used.append(choice[:2])
-                    explained += choice[2]
-                parent = entries[parent].parent
-            covered_neutral = sum(sum(neutral[s:e]) for s, e in used)
-            denominator = base + covered_neutral
+            best = self._fit(options, 0, [(start, end)], quality * (end - start), neutral, base, best)
+        return min(best[0], 1.0), best[1]
+
+    def _fit(self, options, k, used, explained, neutral, base, best):
+        if k == len(options):
+            denominator = base + sum(sum(neutral[s:e]) for s, e in used)
             score = explained / denominator if denominator else 0.0
-            if score > best:
-                best, best_used = score, used
-        return min(best, 1.0), best_used
+            return (score, list(used)) if score > best[0] else best
+        best = self._fit(options, k + 1, used, explained, neutral, base, best)
+        for s, e, q in options[k]:
+            if all(e <= us or s >= ue for us, ue in used):
+                used.append((s, e))
+                best = self._fit(options, k + 1, used, explained + q * (e - s), neutral, base, best)
+                used.pop()
+        return best
 
     def _numbered(self, scored, query, entry, score, used, neutral, base, details) -> None:
         """A house number or building number said after its road or compound: that entry, if the
@@ -475,16 +496,20 @@ def invalidate(*args, **kwargs) -> None:
 
 
 def current_index() -> Index:
-    """This process's index, rebuilt first if the library changed since it was built."""
+    """This process's index, rebuilt first if the library changed since it was built: at once
+    after a change in this process, within VERSION_CHECK_S after one in another."""
     global _index
-    version = IndexVersion.current()  # read before the rows: a change meanwhile rebuilds again
     index = _index
+    if index is not None and time.monotonic() - index.checked < VERSION_CHECK_S:
+        return index
+    version = IndexVersion.current()  # read before the rows: a change meanwhile rebuilds again
     if index is None or index.version != version:
         with _lock:
             index = _index
             if index is None or index.version != version:
                 index = Index.build(version)
                 _index = index
+    index.checked = time.monotonic()
     return index
 
 
