@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from anmin.core.errors import ActionError, Conflict
 from anmin.core.forms import first_error
+from anmin.dispatch import queue as desk_queue
 from anmin.dispatch.actions import (
     CancelIncident,
     DispatchUnits,
@@ -35,13 +36,12 @@ from anmin.dispatch.forms import (
     RevealForm,
 )
 from anmin.dispatch.models import Unit, UnitStatus
+from anmin.dispatch.queue import QueueForm
 from anmin.dispatch.recommend import recommend
 from anmin.geo.models import GridCell, PatrolLine, Place, Post
 from anmin.incidents.actions import IntakeKeyReused, ReceiveCall, RepeatCall, RevealCaller
 from anmin.incidents.models import Category, Incident, IncidentClass
 from anmin.org.models import Organization
-
-QUEUE_LIMIT = 200
 
 
 def _require_console(user):
@@ -49,22 +49,14 @@ def _require_console(user):
         raise PermissionDenied
 
 
-def _queue_incidents(user) -> list[Incident]:
-    """Open incidents in the user's scope, most urgent first; each marked `overdue` (超时未到场)."""
-    now = timezone.now()
-    incidents = list(
-        Incident.objects.visible_to(user)
-        .open()
-        .select_related("category", "station")
-        .prefetch_related("assignments__unit")
-        .order_by("priority", "received_at")[:QUEUE_LIMIT]
-    )
-    for incident in incidents:
-        incident.overdue = incident.is_overdue(now)
-        incident.active_units = [a.unit.callsign for a in incident.assignments.all() if a.closed_at is None]
-    # Overdue first within a priority: they are what the commander must act on now.
-    incidents.sort(key=lambda i: (i.priority, not i.overdue, i.received_at))
-    return incidents
+def _queue_context(request) -> tuple[dict, ActionError | None]:
+    """The queue's part of the board and of its live refresh: the incidents with the filters of the
+    address (a bad filter value is named and left out, the others still apply), status badges, the
+    filter form and, for those who command, the alert state."""
+    form = QueueForm(request.GET, user=request.user)
+    error = None if form.is_valid() else first_error(form)
+    built = desk_queue.build(request.user, form, alerts=request.user.can_command)
+    return {"queue": built, "incidents": built.incidents, "filter_form": form, "queue_error": error}, error
 
 
 @login_required
@@ -73,18 +65,19 @@ def board(request):
     _require_console(request.user)
     form = BoardForm(request.GET)
     error = None if form.is_valid() else first_error(form)
+    context, queue_error = _queue_context(request)  # a bad filter is named inside the queue
     return render(
         request,
         "dispatch/board.html",
-        {
+        context
+        | {
             "nav": "board",
-            "incidents": _queue_incidents(request.user),
             "now": timezone.now(),
             "selected": form.cleaned_data.get("incident"),
             "bounds": _jurisdiction_bounds(request.user),
             "error": error,
         },
-        status=400 if error else 200,
+        status=400 if error or queue_error else 200,
     )
 
 
@@ -101,8 +94,11 @@ def _jurisdiction_bounds(user) -> list[list[float]] | None:
 
 @login_required
 def queue(request):
+    """The queue alone, for the board's live refresh and its filters (same parameters as the board)."""
     _require_console(request.user)
-    return render(request, "dispatch/_queue.html", {"incidents": _queue_incidents(request.user), "now": timezone.now()})
+    context, error = _queue_context(request)
+    context["now"] = timezone.now()
+    return render(request, "dispatch/_queue.html", context, status=400 if error else 200)
 
 
 @login_required
@@ -130,7 +126,7 @@ def map_data(request):
             "overdue": i.overdue,
             "serious": i.category.serious_violence,
         }
-        for i in _queue_incidents(request.user)
+        for i in desk_queue.ordered(desk_queue.scope(request.user), timezone.now())
     ]
     units = [
         {
@@ -328,6 +324,8 @@ def _panel_context(request, incident, error=None):
         "events": incident.events.select_related("actor"),
         "assignments": assignments,
         "recommendations": recs,
+        # Nobody can arrive within the target: the panel says so (the fastest is ticked).
+        "none_in_time": bool(recs) and not any(r.meets_target for r in recs),
         "error": error,
         "now": timezone.now(),
     }
