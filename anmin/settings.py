@@ -30,6 +30,9 @@ def default_var_dir() -> Path:
 VAR_DIR = Path(envstr("ANMIN_VAR_DIR") or default_var_dir()).resolve()
 
 DEBUG = envbool("DEBUG", False)
+# Django's technical error pages in DEBUG (the URL list on a 404, the traceback and settings on a
+# 500). Off: the demo runs with DEBUG and is shown to people who should read neither.
+DEBUG_ERROR_PAGES = envbool("DEBUG_ERROR_PAGES", False)
 SECRET_KEY = envstr("SECRET_KEY")
 # Serving without a SECRET_KEY is refused unless DEBUG (anmin.asgi and `anmin serve` check this);
 # commands that serve nothing (makemigrations, check, migrate…) run with a placeholder.
@@ -88,7 +91,10 @@ MIDDLEWARE = [
     # new password or a second factor.
     "anmin.accounts.middleware.SessionSecurityMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: our 404 and 500 pages with DEBUG on too (the demo), unless DEBUG_ERROR_PAGES.
+    "anmin.core.errorpages.DebugErrorPagesMiddleware",
 ]
+CSRF_FAILURE_VIEW = "anmin.core.errorpages.csrf_failure"
 
 ROOT_URLCONF = "anmin.urls"
 ASGI_APPLICATION = "anmin.asgi.application"

@@ -8,6 +8,12 @@ admin.site.site_header = _("安民 系统管理")
 admin.site.site_title = _("安民 系统管理")
 admin.site.index_title = _("配置")
 
+# Error pages in Chinese, in the portal's style under the portal (anmin.core.errorpages).
+handler400 = "anmin.core.errorpages.bad_request"
+handler403 = "anmin.core.errorpages.permission_denied"
+handler404 = "anmin.core.errorpages.page_not_found"
+handler500 = "anmin.core.errorpages.server_error"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
