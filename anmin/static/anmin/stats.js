@@ -1,5 +1,6 @@
 /* 统计分析: the builder's chart (redrawn after each htmx swap) and the leader's dashboard (charts, the
-   heat map, re-fetched every 60 s). ECharts and Leaflet are served locally like every other asset. */
+   heat map, refreshed live on the board's notices, every 60 s while the socket is down). ECharts and
+   Leaflet are served locally like every other asset. */
 (function () {
   "use strict";
   const esc = (t) => String(t).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
@@ -173,7 +174,8 @@
         drawKpis(d.kpis); drawTrend(d.trend); drawClasses(d.classes); drawRanking(d.ranking);
         return loadCells.then(() => drawMap(d.grid)).then(() => { dash.dataset.loads = String(Number(dash.dataset.loads || 0) + 1); });
       })
-      .catch(() => { const error = document.getElementById("dash-error"); error.textContent = t.tFailed; error.hidden = false; });
+      .then(() => { delete dash.dataset.failed; })
+      .catch(() => { const error = document.getElementById("dash-error"); error.textContent = t.tFailed; error.hidden = false; dash.dataset.failed = "1"; });
   }
   document.getElementById("dash-periods").addEventListener("click", (ev) => {
     const a = ev.target.closest("[data-period]");
@@ -185,5 +187,27 @@
     load();
   });
   load();
-  setInterval(load, 60000);
+  /* Live: the board's notices (a call taken, a unit sent or arrived, an incident closed) bring the
+     figures up to date within seconds. A burst (a dispatch sends one notice per unit) is one refresh,
+     and a busy hour refreshes at most every few seconds: each refresh runs the period's reports.
+     Positions change no figure. The 60 s poll stays as the fallback while the socket is down. */
+  const QUIET_MS = 1500, MAX_WAIT_MS = 5000, POLL_MS = 60000;
+  let pending = null, firstPending = 0, live = false;
+  function refreshSoon() {
+    const now = Date.now();
+    if (!pending) firstPending = now;
+    clearTimeout(pending);
+    pending = setTimeout(() => { pending = null; load(); }, Math.max(0, Math.min(QUIET_MS, firstPending + MAX_WAIT_MS - now)));
+  }
+  const mode = document.getElementById("dash-mode");
+  function showMode(on) {
+    live = on;
+    mode.textContent = on ? mode.dataset.tLive : mode.dataset.tPoll;
+  }
+  if (window.AnminLive) {
+    AnminLive((n) => {
+      if (n.kind === "incident" || (n.kind === "unit" && n.event !== "position")) refreshSoon();
+    }, { onState: showMode, onReconnect: refreshSoon });
+  }
+  setInterval(() => { if (!live || dash.dataset.failed) load(); }, POLL_MS);  /* a failed load is retried too */
 })();
