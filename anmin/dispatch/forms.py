@@ -87,7 +87,8 @@ class IntakeForm(forms.Form):
     address = forms.CharField(required=False, strip=False, label=_("地址"))
     lat = forms.CharField(required=False, label=_("纬度"))
     lon = forms.CharField(required=False, label=_("经度"))
-    # The category box shows "0601 家庭纠纷"; the code is the first word.
+    # A code, "0601 家庭纠纷" as the list fills it in, a name or part of one (殴打): ReceiveCall reads
+    # it (anmin.incidents.categories), so the page and the API accept and refuse the same values.
     category = forms.CharField(required=False, label=_("警情类别"))
     priority = forms.CharField(required=False, label=_("等级"))
     description = forms.CharField(required=False, strip=False, label=_("简要警情"))
@@ -98,9 +99,7 @@ class IntakeForm(forms.Form):
     CALL_FIELDS = ("category", "lat", "lon", "address", "caller_phone", "caller_name", "description", "priority")
 
     def call_data(self) -> dict[str, str]:
-        data = {name: self.cleaned_data[name] for name in self.CALL_FIELDS}
-        data["category"] = (data["category"].split() or [""])[0]
-        return data
+        return {name: self.cleaned_data[name] for name in self.CALL_FIELDS}
 
 
 class IntakePageForm(forms.Form):

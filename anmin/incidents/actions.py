@@ -22,6 +22,7 @@ from anmin.core.sequences import increment
 from anmin.core.validation import clean_text
 from anmin.geo.coords import distance_m
 from anmin.geo.models import GridCell
+from anmin.incidents.categories import resolve_category
 from anmin.incidents.models import INTAKE_KEY_TTL, Category, DailySequence, Incident, IncidentEvent, IntakeKey
 from anmin.org.models import Organization
 
@@ -133,12 +134,8 @@ def _number(raw: dict, field: str, label: str, low: float, high: float) -> float
 
 def clean_call(raw: dict) -> CallData:
     """Validate an intake from any entry point (form, API, import); raise ActionError naming the field."""
-    code = raw.get("category")
-    if not isinstance(code, str) or not code.strip():
-        raise ActionError(_("请选择警情类别"), field="category", code="required")
-    category = active_category(code.strip())
-    if category is None:
-        raise ActionError(_("未知的警情类别代码：%(code)s") % {"code": code[:20]}, field="category", code="unknown")
+    # A code, a name or part of one (殴打 → 殴打他人); several matches are refused with the candidates.
+    category = resolve_category(raw.get("category"))
     lat = _number(raw, "lat", _("纬度"), -90, 90)
     lon = _number(raw, "lon", _("经度"), -180, 180)
     cell = GridCell.locate(lat, lon)
