@@ -227,6 +227,7 @@ API_ROUTES = {
     "GET /incidents/{incident_id}": r(API_OBJECT, incident_id="incident"),
     "GET /incidents/{incident_id}/caller": r(API_OBJECT, incident_id="incident", owner="dispatcher"),
     "GET /categories": r(API),
+    "GET /categories/suggest": r(API),
     "GET /addresses/match": r(API),  # 标准地址库: the city's addresses, not a station's records
     "GET /incidents/{incident_id}/recommendations": r(API_OBJECT, incident_id="incident"),
     "POST /incidents/{incident_id}/dispatch": r(API_OBJECT, incident_id="incident"),

@@ -4,12 +4,15 @@ from datetime import datetime
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Header, Query, Router, Schema, Status
 from pydantic import StrictInt
 
 from anmin.core.errors import ActionError
 from anmin.core.pii import mask_phone, scrub
 from anmin.core.schema import Id, Offset
+from anmin.core.validation import clean_text
+from anmin.incidents import suggest
 from anmin.incidents.actions import INTAKE_KEY_FIELD, MAX_INTAKE_KEY, ReceiveCall, RevealCaller
 from anmin.incidents.models import Category, Incident
 
@@ -31,7 +34,12 @@ class EventOut(Schema):
 
 
 class IncidentIn(Schema):
-    category: str = Field(..., description="警情类别代码，见 GET /categories", max_length=20)
+    category: str = Field(
+        ...,
+        description="警情类别：代码（见 GET /categories）或名称，名称可只写一部分（殴打 → 0201 殴打他人）；"
+        "对应多个类别时返回 400，candidates 列出可选的类别",
+        max_length=20,
+    )
     lat: float = Field(..., description="纬度 (WGS-84)")
     lon: float = Field(..., description="经度 (WGS-84)")
     address: str = Field(..., max_length=2000)
@@ -245,3 +253,31 @@ def list_categories(request):
         }
         for c in Category.objects.filter(active=True).select_related("parent")
     ]
+
+
+class SuggestionOut(Schema):
+    code: str
+    name: str
+    score: float = Field(..., description="该类别的概率（0–1）；未训练模型时为匹配词语所占比例")
+    serious_violence: bool = Field(..., description="八类严重暴力")
+    words: list[str] = Field(..., description="推动这一推荐的词语（对数似然贡献最大者）")
+
+
+class SuggestionsOut(Schema):
+    suggestions: list[SuggestionOut]
+    trained_on: int = Field(..., description="模型训练所用的警情数；0 表示尚未训练，仅按类别名称和关键词匹配")
+    source: str = Field(..., description="model：训练的模型；names：尚未训练，按名称和关键词匹配")
+
+
+class SuggestQuery(Schema):
+    text: str = Field(..., description="简要警情", max_length=suggest.MAX_TEXT)
+
+
+@router.get(
+    "/categories/suggest",
+    response=SuggestionsOut,
+    summary="按简要警情推荐警情类别（仅供参考，由接警员选定）",
+)
+def suggest_categories(request, query: Query[SuggestQuery]):
+    text = clean_text(query.text, "text", _("简要警情"), suggest.MAX_TEXT, required=True)
+    return suggest.suggest(text).as_dict()
