@@ -84,11 +84,11 @@ def my_matters(request):
     """我的事项: the citizen's accidents, online reports and lost-person reports, newest first."""
     citizen = request.citizen
     items = []
-    for a in QuickAccident.objects.filter(citizen=citizen):
+    for a in QuickAccident.objects.of_citizen(citizen):
         items.append(
             (
                 a.created_at,
-                _("事故快处"),
+                _("事故快处") if a.citizen_id == citizen.pk else _("事故快处（乙方）"),
                 a.number,
                 a.get_status_display(),
                 a.status in ("agreed", "decided"),
@@ -151,12 +151,19 @@ def accident_new(request):
 
 
 def _own_accident(request, pk) -> QuickAccident:
+    """An accident the signed-in citizen reported (甲方): the one who acts on it."""
     return get_object_or_404(QuickAccident.objects.filter(citizen=request.citizen), pk=pk)
+
+
+def _party_accident(request, pk) -> QuickAccident:
+    """An accident the signed-in citizen is a party to, as 甲方 or as 乙方."""
+    return get_object_or_404(QuickAccident.objects.of_citizen(request.citizen), pk=pk)
 
 
 def _accident_page(request, accident: QuickAccident, error: ActionError | None = None):
     parties = list(accident.parties.all())
     liability = Liability(accident.liability) if accident.liability else None
+    reporter = accident.citizen_id == request.citizen.pk
     return render(
         request,
         "reports/accident.html",
@@ -164,7 +171,10 @@ def _accident_page(request, accident: QuickAccident, error: ActionError | None =
             "a": accident,
             "parties": [(p, liability.of(p.role) if liability else "") for p in parties],
             "party_b": next(p for p in parties if p.role == AccidentParty.Role.B),
-            "thread": accident.messages.all(),
+            # 乙方 reads the accident and takes the document; confirming, asking for a decision and
+            # the thread with the traffic police are 甲方's, who reported it.
+            "reporter": reporter,
+            "thread": accident.messages.all() if reporter else [],
             "error": error,
             "photo_count": accident.photos.count(),
         },
@@ -176,14 +186,14 @@ def _accident_page(request, accident: QuickAccident, error: ActionError | None =
 @citizen_required
 def accident_page(request, pk):
     """The citizen's accident: B's confirmation, the PDF, the thread with the traffic police (a POST
-    here is a message on the thread)."""
+    here is a message on the thread). 乙方 sees it too, without the reporter's forms."""
+    if request.method == "GET":
+        return _accident_page(request, _party_accident(request, pk))
     accident = _own_accident(request, pk)
-    if request.method == "POST":
-        error = _post_message(request, accident, citizen=request.citizen)
-        if error is None:
-            return redirect("reports:portal-accident", accident.pk)
-        return _accident_page(request, accident, error)
-    return _accident_page(request, accident)
+    error = _post_message(request, accident, citizen=request.citizen)
+    if error is None:
+        return redirect("reports:portal-accident", accident.pk)
+    return _accident_page(request, accident, error)
 
 
 def _accident_step(request, pk, run, done: str):
@@ -232,8 +242,8 @@ def accident_request_decision(request, pk):
 
 @citizen_required
 def accident_document(request, pk):
-    accident = get_object_or_404(QuickAccident.objects.filter(citizen=request.citizen), pk=pk)
-    return _pdf(accident)
+    """The 协议书 or 认定书, for either party: both were told by SMS to take it from 我的事项."""
+    return _pdf(_party_accident(request, pk))
 
 
 def _online_categories():
