@@ -69,6 +69,7 @@ def test_an_officer_registers_an_item_and_prints_its_label_sheet(city, asgi_serv
     page.goto(f"{asgi_server.url}/cases/{case.pk}/")
     page.click("#property-link")
     page.click("details:has(#register-form) > summary")
+    page.select_option("#kind", "vehicle")  # it used to be registered as 现金, the first option
     page.fill("#description", "红色电动自行车一辆")
     page.fill("#estimated_value", "1200")
     page.click("#register")
@@ -91,6 +92,7 @@ def test_a_refused_person_comes_back_in_its_open_form_with_the_message(city, asg
     page = logged_in_page(browser, asgi_server, city.station_officer)
     page.goto(f"{asgi_server.url}/cases/{case.pk}/")
     page.click("details:has(#person-form) > summary")
+    page.select_option("#p-role", "suspect")  # no role is chosen for the officer (请选择)
     page.fill("#p-name", "王某")
     page.fill("#p-id", "123")
     page.click("#add-person")

@@ -59,6 +59,13 @@ class LocalDateTimeField(forms.DateTimeField):
         return result
 
 
+def choice(label) -> forms.CharField:
+    """A value picked from a `<select>` whose first option is an empty 请选择: required, so a form
+    sent without a choice is refused naming the field (类别：请选择) instead of taking whatever
+    option came first (a wooden stick was once registered as 现金 that way)."""
+    return forms.CharField(label=label, error_messages={"required": _("请选择")})
+
+
 class PageField(forms.IntegerField):
     """The page of a paginated list (1 … 2^63−1; the paginator shows the last page past the end)."""
 
@@ -93,7 +100,7 @@ class OpenCaseForm(forms.Form):
     """受案登记."""
 
     incident = IdField(required=False, label=_("来源警情"))
-    kind = text(label=_("案件类型"))
+    kind = choice(_("案件类型"))
     title = text(label=_("案件名称"))
     cause = text(label=_("案由"))
     category = text(label=_("案件类别"))
@@ -110,7 +117,7 @@ class TransitionForm(forms.Form):
 class PersonForm(forms.Form):
     """登记涉案人员."""
 
-    role = text(label=_("身份"))
+    role = choice(_("身份"))
     name = text(label=_("姓名"))
     id_number = text(label=_("身份证号码"))
     phone = text(label=_("联系电话"))
@@ -126,8 +133,8 @@ class RevealForm(forms.Form):
 class MeasureForm(forms.Form):
     """采取强制措施."""
 
-    person = IdField(label=_("对象"))
-    kind = text(label=_("措施"))
+    person = IdField(label=_("对象"), error_messages={"required": _("请选择")})
+    kind = choice(_("措施"))
     reason = text(label=_("理由"))
 
 
@@ -142,12 +149,9 @@ class UploadForm(forms.Form):
     """上传案件材料. The file is checked by its content in the action (check_upload), so an empty or
     mislabelled file gets that check's precise message rather than the form's generic one."""
 
-    kind = text(label=_("类别"))
+    kind = choice(_("类别"))
     title = text(label=_("名称"))
     file = forms.FileField(required=False, allow_empty_file=True, label=_("文件"))
-
-    def clean_kind(self) -> str:
-        return self.cleaned_data["kind"] or "document"
 
 
 class HelpersForm(forms.Form):

@@ -5,6 +5,7 @@ from django import forms
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext_lazy as _
 
+from anmin.cases.forms import choice
 from anmin.core.forms import IdField, text
 
 
@@ -34,7 +35,7 @@ class PhotosField(forms.FileField):
 class RegisterForm(forms.Form):
     """登记涉案财物."""
 
-    kind = text(label=_("类别"))
+    kind = choice(_("类别"))
     description = text(label=_("描述"))
     quantity = text(label=_("数量"))
     unit = text(label=_("单位"))

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from anmin.cases.forms import LocalDateTimeField, PageField
+from anmin.cases.forms import LocalDateTimeField, PageField, choice
 from anmin.core.forms import MAX_ID, IdField
 from anmin.org.models import Organization
 from anmin.supervision.models import RUNNING_STATES
@@ -92,7 +92,7 @@ class DismissForm(forms.Form):
 class ExtendForm(forms.Form):
     """申请延长办案期限."""
 
-    code = forms.CharField(required=False, label=_("延长情形"))
+    code = choice(_("延长情形"))
     reason = forms.CharField(required=False, label=_("理由"))
 
 
