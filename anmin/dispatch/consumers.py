@@ -15,8 +15,9 @@ def follows_police_work(user) -> bool:
     return scope_path(user) is not None and not user.administers_security
 
 
-@database_sync_to_async
-def groups_for(user) -> list[str]:
+def groups_of(user) -> list[str]:
+    """The Channels groups the user's socket joins (the events are published to every organization
+    above the station and the unit concerned, see `incident_groups` and `unit_groups`)."""
     groups = []
     if follows_police_work(user):
         if user.sees_everything:
@@ -27,6 +28,9 @@ def groups_for(user) -> list[str]:
     # A crew member hears of their own unit whatever their role.
     groups += [f"unit-{pk}" for pk in user.units.values_list("pk", flat=True)]
     return groups
+
+
+groups_for = database_sync_to_async(groups_of)
 
 
 class LiveConsumer(AsyncJsonWebsocketConsumer):

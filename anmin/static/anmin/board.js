@@ -109,10 +109,12 @@
     syncUrl();
     if (!fromMap) loadMarkers();
   }
-  /* The address keeps the filters and the selected incident: a reload shows the same desk. */
+  /* The address keeps the filters and the selected incident: a reload shows the same desk. A
+     caller's number searched for stays out of it (and so out of the browser's history). */
+  const PHONE = /^\+?[0-9][0-9 -]{6,19}$/;
   function syncUrl() {
     const params = new URLSearchParams();
-    for (const [k, v] of new FormData(filterForm)) if (v) params.append(k, v);
+    for (const [k, v] of new FormData(filterForm)) if (v && !(k === "q" && PHONE.test(v))) params.append(k, v);
     if (selected) params.set("incident", selected);
     const query = params.toString();
     history.replaceState(null, "", query ? `${t.boardUrl}?${query}` : t.boardUrl);
@@ -241,7 +243,11 @@
     if (ev.ctrlKey || ev.metaKey || ev.altKey || ev.isComposing) return;
     const el = document.activeElement;
     if (typing(el)) {
-      if (ev.key === "Escape") el.blur();
+      if (ev.key === "Escape") {
+        /* Esc leaves the search, emptied (a search box's own Esc empties it without telling the form). */
+        if (el.id === "queue-q" && el.value) { ev.preventDefault(); el.value = ""; htmx.trigger(filterForm, "submit"); }
+        el.blur();
+      }
       return;
     }
     const key = ev.key.length === 1 ? ev.key.toLowerCase() : ev.key;
