@@ -52,7 +52,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "django_tasks",
-    "django_tasks_db",
+    "anmin.core.tasksdb.TasksDatabaseConfig",  # django_tasks_db, named in Chinese in the admin
     # The API docs page from django-ninja's own static copy of Swagger UI (no CDN on an intranet, and
     # its template has no inline script, so it runs under the CSP).
     "ninja",

@@ -5,8 +5,11 @@ administrator manages the units here and cannot open an account, change a role o
 Every change to an account or a token is a security event in the audit trail (account.*,
 token.*), written in the admin's own transaction."""
 
+from django import forms
 from django.contrib import admin, messages
-from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
 from django.utils.translation import gettext_lazy as _
 
 from anmin.core.actions import write_transaction
@@ -178,3 +181,35 @@ class ApiTokenAdmin(SecurityAdminOnly, admin.ModelAdmin):
                 token.save(update_fields=["revoked"])
                 _audit(request, "token.revoked", token, {"prefix": token.prefix, "officer": token.officer_id})
         self.message_user(request, _("已吊销 %(n)s 个令牌") % {"n": len(tokens)}, messages.SUCCESS)
+
+
+#: The four permissions Django makes for every model, by codename prefix.
+PERMISSION_VERBS = {"add": _("添加"), "change": _("修改"), "delete": _("删除"), "view": _("查看")}
+
+
+class PermissionChoiceField(forms.ModelMultipleChoiceField):
+    """A permission as "单位 | 添加" rather than Django's stored English ("Can add organization")."""
+
+    def label_from_instance(self, permission):
+        model = permission.content_type.model_class()
+        verb, _sep, _rest = permission.codename.partition("_")
+        action = PERMISSION_VERBS.get(verb, permission.name)
+        if model is None:
+            return str(action)
+        return f"{model._meta.app_config.verbose_name} | {model._meta.verbose_name} | {action}"
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class PermissionGroupAdmin(GroupAdmin):
+    """组: offered only the permissions of what the admin manages (the internal tables, sequences
+    and sessions have no page to be allowed on), in Chinese."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        if db_field.name == "permissions":
+            managed = ContentType.objects.get_for_models(*self.admin_site._registry).values()
+            kwargs["queryset"] = Permission.objects.filter(content_type__in=list(managed))
+            kwargs["form_class"] = PermissionChoiceField
+        return super().formfield_for_manytomany(db_field, request, **kwargs)
