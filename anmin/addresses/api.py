@@ -53,7 +53,7 @@ def match_address(request, query: Query[AddressMatchQuery]):
                 "name": c.name,
                 "full_name": c.full_name,
                 "level": c.level,
-                "level_label": Level(c.level).label,
+                "level_label": str(Level(c.level).label),
                 "category": c.category,
                 "score": c.score,
                 "lat": c.lat,

@@ -77,15 +77,13 @@ def address_name(name: str, level: str) -> str:
 def short_forms(name: str) -> list[str]:
     """The name without the suffix of its kind (桃城区 → 桃城, 河西街道 → 河西), when two
     characters or more remain; 高新技术产业开发区 as 高新区."""
-    forms = []
-    for suffix in SUFFIXES:
-        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
-            forms.append(name[: -len(suffix)])
-            break
     zone = _ZONE.match(name)
     if zone:
-        forms.append(f"{zone.group('place')}高新区")
-    return forms
+        return [f"{zone.group('place')}高新区"]
+    for suffix in SUFFIXES:
+        if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+            return [name[: -len(suffix)]]
+    return []
 
 
 def aliases_for(code: str, published: str, name: str) -> list[str]:
@@ -201,6 +199,8 @@ class LoadDivisions(Action):
         parent = None if row["parent_code"] == CITY_CODE else row["parent_code"]
         if stored is not None:
             aliases = merge_aliases(stored.aliases, aliases)
+            if set(aliases) == set(stored.aliases):
+                aliases = stored.aliases  # the same names in the order they were written
             if not stored.approximate and stored.lat is not None:
                 lat, lon, approximate = stored.lat, stored.lon, False  # a bureau's surveyed point
             same = (

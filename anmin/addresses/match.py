@@ -30,7 +30,6 @@ Building it for the 衡水 divisions (≈5,300 entries) takes well under a secon
 
 import re
 import threading
-import time
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
@@ -42,6 +41,7 @@ from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
 
 from anmin.addresses.models import PREFIX, Address, IndexVersion, Level
+from anmin.core.cache import TtlCache
 
 #: Longest query considered (the API refuses longer ones).
 MAX_QUERY = 100
@@ -249,7 +249,6 @@ class Index:
 
     def __init__(self, rows: Iterable[tuple], version: int):
         self.version = version
-        self.checked = 0.0  # when the version was last compared with the database's (monotonic)
         self.entries: list[Entry] = []
         self.exact: dict[str, list[tuple[int, float]]] = defaultdict(list)
         self.sounds: dict[str, list[tuple[int, float, str]]] = defaultdict(list)
@@ -483,34 +482,42 @@ class Index:
         )
 
 
-_lock = threading.Lock()
-_index: Index | None = None
+class _IndexCache(TtlCache):
+    """This process's index and when it last checked the library's version: a TtlCache, so that
+    clearing every cache (a test's fresh start, anmin.core.cache.clear_all) drops the index too."""
+
+    def __init__(self):
+        super().__init__("address-index", ttl=VERSION_CHECK_S)
+        self.index: Index | None = None
+        self.building = threading.Lock()
+
+    def clear(self, *args, **kwargs) -> None:
+        super().clear()
+        self.index = None
+
+    def fresh(self) -> Index:
+        version = IndexVersion.current()  # read before the rows: a change meanwhile rebuilds again
+        with self.building:
+            index = self.index
+            if index is None or index.version != version:
+                index = Index.build(version)
+                self.index = index
+        return index
+
+
+_cache = _IndexCache()
 
 
 def invalidate(*args, **kwargs) -> None:
-    """The library changed: this process rebuilds at its next match, every other one once the
-    change is committed (IndexVersion). Also a signal receiver."""
-    global _index
-    _index = None
+    """The library changed: this process rebuilds at its next match, every other one within
+    VERSION_CHECK_S once the change is committed (IndexVersion). Also a signal receiver."""
+    _cache.clear()
     IndexVersion.bump()
 
 
 def current_index() -> Index:
-    """This process's index, rebuilt first if the library changed since it was built: at once
-    after a change in this process, within VERSION_CHECK_S after one in another."""
-    global _index
-    index = _index
-    if index is not None and time.monotonic() - index.checked < VERSION_CHECK_S:
-        return index
-    version = IndexVersion.current()  # read before the rows: a change meanwhile rebuilds again
-    if index is None or index.version != version:
-        with _lock:
-            index = _index
-            if index is None or index.version != version:
-                index = Index.build(version)
-                _index = index
-    index.checked = time.monotonic()
-    return index
+    """This process's index, rebuilt first if the library changed since it was built."""
+    return _cache.get("index", _cache.fresh)
 
 
 def match(text: str, limit: int = DEFAULT_LIMIT) -> list[Candidate]:
