@@ -16,7 +16,9 @@ from django.utils import timezone
 
 from anmin.cases.lifecycle import CaseKind, CaseStatus
 from anmin.cases.models import Case, CaseSequence
+from anmin.demo.addressing import AddressMaker
 from anmin.demo.data import (
+    BRANCHES,
     BUREAU_DIVISION,
     CATEGORY_WEIGHTS,
     HOURLY_WEIGHTS,
@@ -70,7 +72,7 @@ def write_archive(*, until: datetime | None, since: date | None, seed: int, out:
     ):
         investigators[org].append(pk)
     org_codes = dict(Organization.objects.values_list("pk", "code"))
-    org_names = dict(Organization.objects.values_list("pk", "name"))
+    addresses = _CellAddresses(rng)
     written = 0
     incidents: list[dict] = []
     case_rows: list[dict] = []
@@ -103,7 +105,7 @@ def write_archive(*, until: datetime | None, since: date | None, seed: int, out:
                 "received_at": received,
                 "category_id": category.pk,
                 "priority": Incident.Priority.URGENT if category.serious_violence else Incident.Priority.NORMAL,
-                "address": f"{org_names[cell.jurisdiction_id]}辖区 网格{cell.h3[-7:-3]}",
+                "address": addresses.of(cell),
                 "lat": round(cell.lat + rng.uniform(-0.002, 0.002), 6),
                 "lon": round(cell.lon + rng.uniform(-0.002, 0.002), 6),
                 "description": "历史警情（演示数据）",
@@ -132,6 +134,23 @@ def write_archive(*, until: datetime | None, since: date | None, seed: int, out:
     rollups.rebuild(since, local_until.date())
     out(f"历史档案：{written} 起警情、{cases} 起刑事案件（{since} 起，供统计分析）")
     return written
+
+
+class _CellAddresses:
+    """A call's address in a cell, as the detailed history writes it (a street, or a village of the
+    station's 乡镇); the station is found by its name among the demo's 派出所."""
+
+    def __init__(self, rng: random.Random):
+        self.maker = AddressMaker(rng)
+        specs = {f"{spec.name}派出所": (branch, spec) for branch in BRANCHES for spec in branch.stations}
+        self.places = {pk: specs.get(name) for pk, name in Organization.objects.values_list("pk", "name")}
+        self.names = dict(Organization.objects.values_list("pk", "name"))
+
+    def of(self, cell: GridCell) -> str:
+        place = self.places.get(cell.jurisdiction_id)
+        if place is None:  # a unit the demo did not make: no street list to draw from
+            return self.names[cell.jurisdiction_id]
+        return self.maker.address(*place, cell.area_type)
 
 
 def _flush(incidents: list[dict]) -> int:

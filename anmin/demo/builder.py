@@ -5,9 +5,9 @@ show: the unit tree of 衡水市公安局, the deployment (特警驻点、巡警
 交警岗点), the H3 patrol grid with a 派出所 for every cell, ~150 units with their crews, a local
 gazetteer, and `days` days of incidents whose timelines obey the same rules as live ones.
 
-Divisions and seats follow GB/T 2260 (codes 1311xx, approximate WGS-84
-centres). Town and street names are real-sounding, placements are approximate: good enough for a
-demo, not for navigation.
+Divisions and seats follow GB/T 2260 (codes 1311xx, approximate WGS-84 centres); 派出所 are named
+after real 乡镇/街道 and calls come from real villages (anmin.demo.addressing); street names are
+real-sounding and placements approximate: good enough for a demo, not for navigation.
 
 Organization codes (机构代码, 12 digits) = the 6-digit division code of the area served, then one
 digit for the kind of unit, two for the 派出所 serial and three for the 警务站 serial::
@@ -40,6 +40,7 @@ from shapely.geometry import MultiPoint, Point, Polygon
 from shapely.ops import voronoi_diagram
 
 from anmin.addresses.demo import load_demo_addresses
+from anmin.demo.addressing import AddressMaker
 from anmin.demo.data import (
     BATCH,
     BRANCHES,
@@ -78,8 +79,6 @@ from anmin.demo.data import (
     TAOCHENG_CENTRE,
     TAOCHENG_DIVISION,
     URBAN_STREETS,
-    VILLAGE_PREFIXES,
-    VILLAGE_SUFFIXES,
     BranchSpec,
     StationSpec,
 )
@@ -543,10 +542,6 @@ class _Builder:
         times.sort()
         return times
 
-    def _village(self) -> str:
-        rng = self.rng
-        return rng.choice(VILLAGE_PREFIXES) + rng.choice(SURNAMES) + rng.choice(VILLAGE_SUFFIXES)
-
     def _location(
         self,
         groups: dict[tuple[str, str], list[GridCell]],
@@ -570,14 +565,7 @@ class _Builder:
                 lat, lon = jlat, jlon
                 break
         station = self.station_by_id[cell.jurisdiction_id]
-        number = rng.randint(1, 300)
-        if cell.area_type == AreaType.RURAL:
-            address = f"{station.branch.region}{station.spec.name} {self._village()}村{number}号"
-        elif station.branch.division == TAOCHENG_DIVISION:
-            address = f"{station.branch.region}{station.spec.name} {rng.choice(URBAN_STREETS)}{number}号"
-        else:
-            address = f"{station.branch.region}{station.spec.name} {rng.choice(COUNTY_STREETS)}{number}号"
-        return cell, lat, lon, address
+        return cell, lat, lon, self.addresses.address(station.branch, station.spec, cell.area_type)
 
     def _pools(self) -> dict[int, list[_UnitState]]:
         """Units that may answer a call in each 派出所's area: its own cars and foot teams first,
@@ -699,6 +687,7 @@ class _Builder:
     def _prepare_history(self) -> None:
         """Lookups the history loop uses thousands of times."""
         self.station_by_id = {s.org.pk: s for s in self.stations}
+        self.addresses = AddressMaker(self.rng)
         self.place_cells = []
         for place in PLACES:
             cell = self.cell_by_h3.get(h3.latlng_to_cell(place[2], place[3], settings.GRID_RESOLUTION))

@@ -1,7 +1,9 @@
 """Static facts of the demo city: branches and stations, posts, roads, places, call mix, names.
 
-Divisions and seats follow GB/T 2260 (衡水 1311xx, seats at approximate WGS-84 centres); town, street and place names
-are real-sounding approximations, good enough for a demo, not for navigation.
+Divisions and seats follow GB/T 2260 (衡水 1311xx, seats at approximate WGS-84 centres). Each 派出所
+is named after a real 乡镇/街道 and carries its statistical code (the address library's divisions
+file lists them); where it sits, and the street and place names, are approximations, good enough for
+a demo, not for navigation.
 """
 
 from dataclasses import dataclass
@@ -32,13 +34,15 @@ KM_PER_DEG_LON = 87.96
 
 @dataclass(frozen=True)
 class StationSpec:
-    """A 派出所: its town (or street) name and where it sits relative to the branch seat."""
+    """A 派出所: named after the 乡镇/街道 it serves (its statistical code in `town`, 9 digits, as in
+    GB/T 2260's extension by the statistics bureau), and where it sits relative to the branch seat."""
 
     name: str
     bearing: float  # degrees clockwise from north
     km: float
     cars: int = 1
     urban: bool = False  # a 桃城 urban station: parent of the 城区警务站
+    town: str = ""
 
 
 @dataclass(frozen=True)
@@ -63,18 +67,18 @@ BRANCHES: tuple[BranchSpec, ...] = (
         "桃城区",
         *TAOCHENG_CENTRE,
         (
-            StationSpec("河西", 270, 1.6, 2, True),
-            StationSpec("河东", 90, 2.0, 2, True),
-            StationSpec("中华", 180, 1.3, 2, True),
-            StationSpec("路北", 0, 1.8, 2, True),
-            StationSpec("高新", 300, 5.5, 2, True),
-            StationSpec("滨湖", 225, 5.0, 2, True),
-            StationSpec("郑家河沿", 15, 9),
-            StationSpec("赵家圈", 55, 8),
-            StationSpec("邓庄", 95, 8),
-            StationSpec("大麻森", 135, 12),
-            StationSpec("何家庄", 175, 8),
-            StationSpec("彭杜", 330, 10),
+            StationSpec("河西", 270, 1.6, 2, True, town="131102001"),
+            StationSpec("河东", 90, 2.0, 2, True, town="131102002"),
+            StationSpec("中华大街", 180, 1.3, 2, True, town="131102004"),
+            StationSpec("路北", 0, 1.8, 2, True, town="131102003"),
+            StationSpec("高新", 300, 5.5, 2, True, town="131171400"),
+            StationSpec("魏家屯", 225, 5.0, 2, True, town="131172101"),
+            StationSpec("郑家河沿", 15, 9, town="131102100"),
+            StationSpec("赵家圈", 55, 8, town="131102101"),
+            StationSpec("邓庄", 95, 8, town="131102102"),
+            StationSpec("大麻森", 135, 12, town="131171201"),
+            StationSpec("何家庄", 175, 8, town="131102200"),
+            StationSpec("彭杜村", 330, 10, town="131172203"),
         ),
         traffic_brigade=True,
     ),
@@ -86,12 +90,12 @@ BRANCHES: tuple[BranchSpec, ...] = (
         37.551,
         115.579,
         (
-            StationSpec("冀州镇", 0, 0, 2),
-            StationSpec("官道李", 305, 6),
-            StationSpec("南午村", 200, 6),
-            StationSpec("周村", 160, 6),
-            StationSpec("码头李", 255, 5.5),
-            StationSpec("西王", 340, 7),
+            StationSpec("冀州镇", 0, 0, 2, town="131103100"),
+            StationSpec("官道李", 305, 6, town="131103102"),
+            StationSpec("南午村", 200, 6, town="131103103"),
+            StationSpec("周村", 160, 6, town="131103104"),
+            StationSpec("码头李", 255, 5.5, town="131103105"),
+            StationSpec("西王", 340, 7, town="131103106"),
         ),
         traffic_brigade=True,
     ),
@@ -103,11 +107,11 @@ BRANCHES: tuple[BranchSpec, ...] = (
         37.514,
         115.724,
         (
-            StationSpec("枣强镇", 0, 0, 2),
-            StationSpec("大营", 170, 8),
-            StationSpec("恩察", 60, 8),
-            StationSpec("嘉会", 220, 8),
-            StationSpec("肖张", 120, 9),
+            StationSpec("枣强镇", 0, 0, 2, town="131121100"),
+            StationSpec("大营", 170, 8, town="131121102"),
+            StationSpec("恩察", 60, 8, town="131121101"),
+            StationSpec("嘉会", 220, 8, town="131121103"),
+            StationSpec("肖张", 120, 9, town="131121105"),
         ),
     ),
     BranchSpec(
@@ -118,10 +122,10 @@ BRANCHES: tuple[BranchSpec, ...] = (
         37.802,
         115.887,
         (
-            StationSpec("武邑镇", 0, 0, 2),
-            StationSpec("清凉店", 20, 9),
-            StationSpec("审坡", 160, 9),
-            StationSpec("赵桥", 100, 8),
+            StationSpec("武邑镇", 0, 0, 2, town="131122100"),
+            StationSpec("清凉店", 20, 9, town="131122101"),
+            StationSpec("审坡", 160, 9, town="131122102"),
+            StationSpec("赵桥", 100, 8, town="131122103"),
         ),
     ),
     BranchSpec(
@@ -132,10 +136,10 @@ BRANCHES: tuple[BranchSpec, ...] = (
         38.041,
         115.982,
         (
-            StationSpec("武强镇", 0, 0, 2),
-            StationSpec("街关", 55, 5.5),
-            StationSpec("周窝", 200, 8),
-            StationSpec("豆村", 290, 8),
+            StationSpec("武强镇", 0, 0, 2, town="131123100"),
+            StationSpec("街关", 55, 5.5, town="131123101"),
+            StationSpec("周窝", 200, 8, town="131123102"),
+            StationSpec("豆村", 290, 8, town="131123104"),
         ),
     ),
     BranchSpec(
@@ -146,10 +150,10 @@ BRANCHES: tuple[BranchSpec, ...] = (
         38.235,
         115.726,
         (
-            StationSpec("饶阳镇", 0, 0, 2),
-            StationSpec("大尹村", 150, 9),
-            StationSpec("五公", 210, 8),
-            StationSpec("王同岗", 100, 9),
+            StationSpec("饶阳镇", 0, 0, 2, town="131124100"),
+            StationSpec("大尹村", 150, 9, town="131124101"),
+            StationSpec("五公", 210, 8, town="131124102"),
+            StationSpec("王同岳", 100, 9, town="131124104"),
         ),
     ),
     BranchSpec(
@@ -160,10 +164,10 @@ BRANCHES: tuple[BranchSpec, ...] = (
         38.234,
         115.519,
         (
-            StationSpec("安平镇", 0, 0, 2),
-            StationSpec("马店", 200, 8),
-            StationSpec("南王庄", 250, 6),
-            StationSpec("大子文", 120, 7),
+            StationSpec("安平镇", 0, 0, 2, town="131125100"),
+            StationSpec("马店", 200, 8, town="131125101"),
+            StationSpec("南王庄", 250, 6, town="131125102"),
+            StationSpec("大子文", 120, 7, town="131125103"),
         ),
     ),
     BranchSpec(
@@ -174,11 +178,11 @@ BRANCHES: tuple[BranchSpec, ...] = (
         37.347,
         115.966,
         (
-            StationSpec("郑口", 0, 0, 2),
-            StationSpec("故城镇", 80, 7),
-            StationSpec("青罕", 270, 8),
-            StationSpec("武官寨", 20, 9),
-            StationSpec("建国", 320, 9),
+            StationSpec("郑口", 0, 0, 2, town="131126100"),
+            StationSpec("故城镇", 80, 7, town="131126103"),
+            StationSpec("青罕", 270, 8, town="131126102"),
+            StationSpec("武官寨", 20, 9, town="131126104"),
+            StationSpec("建国", 320, 9, town="131126107"),
         ),
     ),
     BranchSpec(
@@ -189,11 +193,11 @@ BRANCHES: tuple[BranchSpec, ...] = (
         37.692,
         116.270,
         (
-            StationSpec("景州", 0, 0, 2),
-            StationSpec("龙华", 200, 10),
-            StationSpec("广川", 250, 9),
-            StationSpec("王瞳", 40, 6),
-            StationSpec("安陵", 150, 7),
+            StationSpec("景州", 0, 0, 2, town="131127100"),
+            StationSpec("龙华", 200, 10, town="131127101"),
+            StationSpec("广川", 250, 9, town="131127102"),
+            StationSpec("王瞳", 40, 6, town="131127103"),
+            StationSpec("安陵", 150, 7, town="131127105"),
         ),
     ),
     BranchSpec(
@@ -204,10 +208,10 @@ BRANCHES: tuple[BranchSpec, ...] = (
         37.863,
         116.144,
         (
-            StationSpec("阜城镇", 0, 0, 2),
-            StationSpec("古城", 300, 8),
-            StationSpec("码头", 60, 6),
-            StationSpec("霞口", 150, 7),
+            StationSpec("阜城镇", 0, 0, 2, town="131128100"),
+            StationSpec("古城", 300, 8, town="131128101"),
+            StationSpec("码头", 60, 6, town="131128102"),
+            StationSpec("霞口", 150, 7, town="131128103"),
         ),
     ),
     BranchSpec(
@@ -218,11 +222,11 @@ BRANCHES: tuple[BranchSpec, ...] = (
         38.001,
         115.560,
         (
-            StationSpec("深州镇", 0, 0, 2),
-            StationSpec("唐奉", 90, 8),
-            StationSpec("辰时", 170, 9),
-            StationSpec("榆科", 250, 7),
-            StationSpec("前磨头", 320, 8),
+            StationSpec("深州镇", 0, 0, 2, town="131182101"),
+            StationSpec("唐奉", 90, 8, town="131182100"),
+            StationSpec("辰时", 170, 9, town="131182102"),
+            StationSpec("榆科", 250, 7, town="131182103"),
+            StationSpec("前磨头", 320, 8, town="131182106"),
         ),
         traffic_brigade=True,
     ),
@@ -516,8 +520,6 @@ GIVEN_CHARS = (
     "伟强磊军勇杰涛斌超明刚平辉鹏华飞鑫波宁浩宇峰亮建国志海晓东文博凯俊振洋帅兵旭阳雷健林忠春永立新"
     "静丽敏燕娜婷艳雪霞芳颖慧佳丹玲红梅莉欣悦晶琳倩璐"
 )
-VILLAGE_PREFIXES = ("东", "西", "南", "北", "前", "后", "大", "小", "", "", "")
-VILLAGE_SUFFIXES = ("庄", "家庄", "屯", "营", "寨", "官庄", "店")  # + "村" in the address
 RANKS = (
     (Officer.Rank.CONSTABLE_2, 2),
     (Officer.Rank.CONSTABLE_1, 5),

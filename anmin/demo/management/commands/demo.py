@@ -13,12 +13,10 @@ from django.utils.translation import gettext as _
 
 from anmin.core import keys
 from anmin.demo.builder import build_archive, build_demo_city, demo_logins
-from anmin.demo.cases import build_demo_cases
+from anmin.demo.cases import build_demo_cases, start_demo_clocks
 from anmin.demo.portal import build_demo_portal
 from anmin.library.seed import seed_library
 from anmin.org.models import Organization
-from anmin.supervision.clocks import backfill
-from anmin.supervision.scan import scan
 
 MAX_DAYS = 366
 
@@ -80,8 +78,7 @@ class Command(BaseCommand):
                     history_start = timezone.now() - timedelta(days=days)
                     build_archive(until=history_start, out=lambda line: self.stdout.write(f"  {line}"))
                 build_demo_cases(out=lambda line: self.stdout.write(f"  {line}"))
-                clocks = backfill()  # demo cases are imported history: start the clocks their state calls for
-                result = scan(timezone.now())
+                clocks, result = start_demo_clocks(timezone.now())
                 self.stdout.write(f"  办案时限：{clocks} 个时钟（临期 {result.due_soon}，超期 {result.overdue}）")
                 self.stdout.write(f"  {build_demo_portal()}")
                 created, _skipped = seed_library()
