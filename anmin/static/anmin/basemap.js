@@ -97,9 +97,17 @@
       "station", (z) => z >= STATION_MIN_ZOOM);
     /* Counties before stations, larger before smaller: a name that would cover one already placed waits. */
     labels.sort((a, b) => (a.kind === b.kind ? b.size - a.size : a.kind === "county" ? -1 : 1));
-    const place = () => placeLabels(map, labels);
-    map.on("zoomend moveend resize overlayadd overlayremove", place);
-    place();
+    /* Placed again after every move, and when a group comes back (a layer control, or the page's own addLayer). */
+    let queued = false;
+    const place = () => {
+      if (queued) return;
+      queued = true;
+      requestAnimationFrame(() => { queued = false; placeLabels(map, labels); });
+    };
+    map.on("zoomend moveend resize", place);
+    counties.on("add", place);
+    jurisdictions.on("add", place);
+    placeLabels(map, labels);
     legend(map, data);
   }
 
