@@ -137,7 +137,7 @@ def test_the_board_and_intake_open_on_the_configured_centre_with_rendered_addres
     assert f'data-panel-url="{reverse("dispatch:incident-panel", args=[0])}"' in board
     intake = client.get(reverse("dispatch:intake")).content.decode()
     assert 'data-centre="38.100000,116.200000" data-zoom="12"' in intake
-    assert f'data-places-url="{reverse("dispatch:places")}"' in intake
+    assert f'data-match-url="{reverse("api:match_address")}"' in intake
 
 
 @pytest.mark.django_db
