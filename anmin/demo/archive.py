@@ -26,6 +26,7 @@ from anmin.demo.data import (
     LOCATION_SHARES,
     TAOCHENG_DIVISION,
 )
+from anmin.demo.narratives import narrative
 from anmin.geo.models import AreaType, ArrivalTarget, GridCell
 from anmin.incidents.models import Category, Incident, IncidentClass
 from anmin.org.models import Officer, Organization
@@ -108,7 +109,7 @@ def write_archive(*, until: datetime | None, since: date | None, seed: int, out:
                 "address": addresses.of(cell),
                 "lat": round(cell.lat + rng.uniform(-0.002, 0.002), 6),
                 "lon": round(cell.lon + rng.uniform(-0.002, 0.002), 6),
-                "description": "历史警情（演示数据）",
+                "description": narrative(category.code, f"{day:%Y%m%d}-{seq}", seed),
                 "grid_cell_id": cell.h3,
                 "station_id": cell.jurisdiction_id,
                 "area_type": cell.area_type,
