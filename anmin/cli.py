@@ -6,8 +6,10 @@ anmin token create USERNAME print a new API token (`anmin token revoke PREFIX` r
 anmin keys init|status|rotate development key files / values per key / re-encrypt with the new key
 anmin audit verify|anchor|purge  check the keyed chain and its anchors / anchor the head / purge ≥ 180 days
 anmin backup / anmin restore PATH  encrypted backup with a manifest / checked restore, then verify
-anmin bench NAME [--json]   benchmarks (dispatch, api, deadlines, stats, portal, soak); non-zero exit
-                            when a target is missed or a request failed
+anmin bench NAME [--json]   benchmarks (dispatch, api, deadlines, stats, portal, soak, categories…);
+                            non-zero exit when a target is missed or a request failed
+anmin categories train|suggest TEXT|evaluate  category suggestions from the description: train the
+                            model on closed incidents / try one text / top-1 and top-3 on held-out calls
 anmin migrate / createsuperuser / … any Django management command
 """
 
