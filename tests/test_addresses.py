@@ -554,3 +554,63 @@ def test_the_api_never_fails_whatever_is_typed(city, library, q):
     assert response.status_code in (200, 400)
     if response.status_code == 200:
         assert all(FIELDS <= set(c) for c in response.json()["candidates"])
+
+
+# --- the admin ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def admin_client(city):
+    from anmin.org.models import Role
+    from tests.factories import OfficerFactory
+
+    client = Client()
+    client.force_login(OfficerFactory(username="root", organization=city.bureau, role=Role.ADMIN, is_staff=True))
+    return client
+
+
+def test_the_system_administrator_keeps_the_library_in_the_admin(admin_client, library):
+    for url in ("/admin/addresses/address/", "/admin/addresses/address/add/", "/admin/addresses/address/?q=游园"):
+        response = admin_client.get(url)
+        assert response.status_code == 200
+        assert "标准地址" in response.content.decode()
+    community = Address.objects.get(code="131102001045")
+    page = admin_client.get(f"/admin/addresses/address/{community.pk}/change/").content.decode()
+    assert "游园社区居民委员会、游园" in page  # the aliases as one line
+
+    response = admin_client.post(
+        "/admin/addresses/address/add/",
+        {
+            "code": "P-ADMIN",
+            "name": "阜城梨园",
+            "level": "poi",
+            "parent": "131128",
+            "aliases": "梨园， 阜城梨园景区、梨园",
+            "category": "scenic",
+            "lat": "37.87",
+            "lon": "116.15",
+        },
+    )
+    assert response.status_code == 302
+    added = Address.objects.get(code="P-ADMIN")
+    assert added.aliases == ["梨园", "阜城梨园景区"]
+    assert added.full_name == "河北省衡水市阜城县阜城梨园"
+    assert top("阜城梨园北门").code == "P-ADMIN"  # saved in the admin: matched at once
+
+    refused = admin_client.post(
+        "/admin/addresses/address/add/",
+        {"code": "P-BAD", "name": "某路", "level": "road", "category": "school", "lat": "37.8"},
+    )
+    assert refused.status_code == 200
+    assert not Address.objects.filter(code="P-BAD").exists()
+    assert "只有兴趣点有类别" in refused.content.decode()
+    assert "经纬度须同时填写" in refused.content.decode()
+
+    town = Address.objects.get(code="131128100")  # 阜城镇, renamed in the admin: its villages follow
+    response = admin_client.post(
+        f"/admin/addresses/address/{town.pk}/change/",
+        {"code": town.code, "name": "阜城街道", "level": "town", "parent": "131128", "approximate": "on"},
+    )
+    assert response.status_code == 302
+    village = Address.objects.filter(parent_id="131128100").first()
+    assert village.full_name == f"河北省衡水市阜城县阜城街道{village.name}"

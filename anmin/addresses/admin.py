@@ -4,7 +4,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from anmin.addresses.models import Address
+from anmin.addresses.importer import refresh_full_names
+from anmin.addresses.models import PREFIX, Address, Level
 
 ALIAS_SEPARATORS = re.compile(r"[、,，;；|/\n]+")
 MAX_ALIASES = 20
@@ -38,14 +39,14 @@ class AddressForm(forms.ModelForm):
 
     class Meta:
         model = Address
-        fields = ("code", "name", "full_name", "level", "parent", "aliases", "category", "lat", "lon", "approximate")
+        fields = ("code", "name", "level", "parent", "aliases", "category", "lat", "lon", "approximate")
 
     def clean(self):
         data = super().clean()
         if (data.get("lat") is None) != (data.get("lon") is None):
-            raise forms.ValidationError({"lon": _("经纬度须同时填写")})
-        if data.get("category") and data.get("level") != "poi":
-            raise forms.ValidationError({"category": _("只有兴趣点有类别")})
+            self.add_error("lon", _("经纬度须同时填写"))
+        if data.get("category") and data.get("level") != Level.POI:
+            self.add_error("category", _("只有兴趣点有类别"))
         return data
 
 
@@ -57,4 +58,11 @@ class AddressAdmin(admin.ModelAdmin):
     search_fields = ("code", "name", "full_name")
     autocomplete_fields = ("parent",)
     list_select_related = ("parent",)
-    readonly_fields = ("updated",)
+    readonly_fields = ("full_name", "updated")
+
+    def save_model(self, request, obj, form, change):
+        """The full address follows from the parent's; what lies below follows a renamed entry."""
+        obj.full_name = (obj.parent.full_name if obj.parent else PREFIX) + obj.name
+        super().save_model(request, obj, form, change)
+        if change and {"name", "parent"} & set(form.changed_data):
+            refresh_full_names({obj.code})
