@@ -148,9 +148,31 @@ def test_officers_without_a_login_cannot_log_in():
 
 def test_every_grid_cell_belongs_to_a_station():
     cells = GridCell.objects.all()
-    assert 10_000 <= cells.count() <= 14_000
+    # 衡水's real county outlines cover 8,815 km²; a res-8 H3 cell here is about 0.52 km².
+    assert 16_000 <= cells.count() <= 17_500
     assert not cells.exclude(jurisdiction__kind=Organization.Kind.STATION).exists()
     assert set(cells.values_list("area_type", flat=True)) == set(AreaType.values)
+
+
+def test_every_station_and_its_cells_lie_in_its_own_county():
+    """The demo's jurisdictions follow the real county lines: no station polices across one."""
+    import json
+
+    from shapely.geometry import Point, shape
+
+    from anmin.demo.builder import SHIPPED_COUNTIES
+
+    outlines = {
+        str(f["properties"]["code"]): shape(f["geometry"]).buffer(0.003)  # ~300 m for the simplified line
+        for f in json.loads(SHIPPED_COUNTIES.read_text(encoding="utf-8"))["features"]
+    }
+    assert len(outlines) == 11
+    strays = [
+        (c.h3, c.jurisdiction.name)
+        for c in GridCell.objects.select_related("jurisdiction")
+        if not outlines[c.jurisdiction.division_code].contains(Point(c.lon, c.lat))
+    ]
+    assert strays == []
 
 
 def test_the_taocheng_centre_is_urban_and_policed_by_a_taocheng_station():

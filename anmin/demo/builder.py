@@ -24,11 +24,13 @@ Logins all use `DEMO_PASSWORD`; only their usernames are remembered (`LOGINS`), 
 logins can be re-derived from the database at any time without storing a password anywhere.
 """
 
+import json
 import math
 import random
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
@@ -36,8 +38,8 @@ import h3
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
-from shapely.geometry import MultiPoint, Point, Polygon
-from shapely.ops import voronoi_diagram
+from shapely.geometry import MultiPoint, Point, Polygon, shape
+from shapely.ops import unary_union, voronoi_diagram
 
 from anmin.addresses.demo import load_demo_addresses
 from anmin.demo.addressing import AddressMaker
@@ -87,6 +89,9 @@ from anmin.geo.models import AreaType, ArrivalTarget, GridCell, PatrolLine, Plac
 from anmin.incidents.models import Category, DailySequence, Incident, IncidentClass, IncidentEvent
 from anmin.org.models import Officer, Organization, Role
 from anmin.stats import rollups
+
+#: 衡水's county outlines (WGS-84), shipped with anmin.geo: the demo is 衡水, whatever COUNTY_BOUNDARIES says.
+SHIPPED_COUNTIES = Path(__file__).resolve().parent.parent / "geo" / "data" / "hengshui_counties.geojson"
 
 __all__ = ["DEMO_PASSWORD", "LOGINS", "DemoCityExists", "build_demo_city", "demo_logins"]
 
@@ -234,14 +239,24 @@ class _Builder:
         )
 
     def geometry(self) -> None:
-        """Outline the city and split it among the branches (Voronoi diagram of the branch seats)."""
+        """Outline the city and split it among the branches: each branch covers its real county.
+
+        The outlines are 衡水's own county lines (shipped with anmin.geo, WGS-84), so a station's
+        jurisdiction never crosses a county line on the map. A branch whose county is missing from the
+        file (a bureau that replaced COUNTY_BOUNDARIES with another city's) falls back to its share of a
+        Voronoi diagram of the seats, as the demo did before it had real outlines.
+        """
+        outlines = {}
+        for feature in json.loads(SHIPPED_COUNTIES.read_text(encoding="utf-8"))["features"]:
+            outlines[str(feature["properties"]["code"])] = shape(feature["geometry"]).buffer(0)
         seats = [Point(b.lon, b.lat) for b in BRANCHES]
-        self.city: Polygon = MultiPoint(seats).convex_hull.buffer(CITY_BUFFER_DEG)
+        hull = MultiPoint(seats).convex_hull.buffer(CITY_BUFFER_DEG)
+        self.city: Polygon = unary_union([outlines.get(b.division, hull) for b in BRANCHES])
         cells = voronoi_diagram(MultiPoint(seats), envelope=self.city.buffer(1.0))
         self.pieces: dict[str, Polygon] = {}
         for region in cells.geoms:
             branch = next(b for b, seat in zip(BRANCHES, seats, strict=True) if region.contains(seat))
-            self.pieces[branch.division] = region.intersection(self.city)
+            self.pieces[branch.division] = outlines.get(branch.division) or region.intersection(hull)
 
     def _station_point(self, branch: BranchSpec, spec: StationSpec) -> tuple[float, float]:
         """Where a 派出所 sits; pulled towards the seat if the rough bearing put it in another branch's area."""
@@ -382,10 +397,14 @@ class _Builder:
         for station in self.stations:
             by_branch.setdefault(station.branch.division, []).append(station)
         cells: list[GridCell] = []
+        seen: set[str] = set()
         for division, piece in self.pieces.items():
             candidates = by_branch[division]
             # Sorted so the build is the same on every run (h3 returns a set).
             for h in sorted(h3.geo_to_cells(piece.__geo_interface__, res)):
+                if h in seen:  # a cell whose centre lies exactly on a shared county line
+                    continue
+                seen.add(h)
                 lat, lon = h3.cell_to_latlng(h)
                 station = _nearest(candidates, lat, lon)
                 to_centre = _km(lat, lon, *TAOCHENG_CENTRE)

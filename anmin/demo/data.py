@@ -21,8 +21,8 @@ TAOCHENG_CENTRE = (37.735, 115.675)
 
 INCIDENTS_PER_DAY = 550
 BATCH = 2000
-#: The city outline is the convex hull of the seats grown by this many degrees. 0.08° gives
-#: ~11,900 res-8 cells ≈ 8,800 km², Hengshui's real area (8,815 km²).
+#: The city is 衡水's real county outlines; a branch with no outline in the file gets its share of the
+#: convex hull of the seats grown by this many degrees (0.08° gives about Hengshui's real area).
 CITY_BUFFER_DEG = 0.08
 #: km per degree at the city's latitude (~37.8°N). An equirectangular distance is within 1-2 % of
 #: the great circle over a 100 km city, and it is what the grid and the planner call 100,000s of times.
