@@ -1,4 +1,5 @@
 from collections.abc import Callable
+from urllib.parse import urlencode
 
 from django.contrib import auth
 from django.contrib.auth import views as auth_views
@@ -16,7 +17,7 @@ from anmin.core.audit import security_event
 from anmin.org import challenge
 from anmin.org.auth import Outcome, attempt
 from anmin.org.forms import LoginForm
-from anmin.org.models import Role, scope_path
+from anmin.org.models import Organization, Role, scope_path
 
 # One message for a wrong password and for a name that is no account: the page must not tell which.
 INVALID_LOGIN = _("警号/用户名或密码错误。")
@@ -74,10 +75,10 @@ def logout_view(request):
 def landing(user, has_units: Callable[[], bool] | None = None) -> str:
     """The address of the screen each role works in, where sign-in, the brand link and 工作台 lead:
     the leader's 驾驶舱, the legal officer's 执法监督, the statistician's 统计, a crew's phone page,
-    the command centre's and a station's board, the audit administrator's trail and the security
-    administrator's accounts. A role whose screen the officer cannot open (no unit, no crew) falls
-    through to the board or, for those who may not command, the cases. `has_units` answers whether
-    the officer is in a crew when the caller already knows (the menu does, from its one query)."""
+    the command centre's board, a station's board on its own queue, the audit administrator's trail
+    and the security administrator's accounts. A role whose screen the officer cannot open (no unit,
+    no crew) falls through to the board or, for those who may not command, the cases. `has_units`
+    answers whether the officer is in a crew when the caller knows already (the menu does)."""
     in_crew = has_units or user.units.exists
     role = user.role
     if role == Role.AUDITOR:
@@ -93,6 +94,10 @@ def landing(user, has_units: Callable[[], bool] | None = None) -> str:
         return reverse("stats:builder")
     if role in (Role.PATROL, Role.TRAFFIC) and in_crew():
         return reverse("dispatch:phone")
+    org = user.organization
+    if role == Role.STATION and org is not None and org.kind == Organization.Kind.STATION:
+        # The station's own queue: the board's filter by 机构代码 (anmin.dispatch.queue.QueueForm).
+        return reverse("dispatch:board") + "?" + urlencode({"station": org.code})
     if user.can_command or user.sees_everything:
         return reverse("dispatch:board")
     if in_crew():
