@@ -46,6 +46,8 @@ ACTION_LABELS = {
     "incident.dispatch": _("派警"),
     "incident.reopen": _("重新开启警情"),
     "incident.cancel": _("撤销警情"),
+    "incidents.category_model": _("训练类别推荐模型"),
+    "addresses.load": _("导入标准地址库"),
     "assignment.en_route": _("出警"),
     "assignment.arrive": _("到场"),
     "assignment.handle": _("处置"),
