@@ -614,3 +614,28 @@ def test_the_system_administrator_keeps_the_library_in_the_admin(admin_client, l
     assert response.status_code == 302
     village = Address.objects.filter(parent_id="131128100").first()
     assert village.full_name == f"河北省衡水市阜城县阜城街道{village.name}"
+
+
+# --- the benchmark's queries ---------------------------------------------------------------------
+
+
+def test_the_benchmark_makes_queries_of_every_kind_that_name_one_entry(library):
+    import random
+
+    from anmin.bench.addresses import KINDS, Generator, Library
+
+    rows = list(Address.objects.values_list("code", "name", "level", "parent_id", "aliases"))
+    lib = Library(rows)
+    queries = Generator(lib, random.Random(7)).queries(15)
+
+    assert {kind for kind, _text, _code in queries} == set(KINDS)
+    assert all(sum(k == kind for k, _t, _c in queries) == 15 for kind in KINDS)
+    assert len({text for _k, text, _c in queries}) == len(queries)
+    by_kind = {kind: [(t, c) for k, t, c in queries if k == kind] for kind in KINDS}
+    for text, code in by_kind["exact"]:
+        assert text == Address.objects.get(code=code).full_name.removeprefix("河北省衡水市")
+    for text, code in by_kind["typo"] + by_kind["homophone"]:
+        written = Address.objects.get(code=code).full_name.removeprefix("河北省衡水市")
+        assert len(text) == len(written) and sum(a != b for a, b in zip(text, written, strict=True)) == 1
+    found = sum(code in [c.code for c in matcher.match(text, 5)] for _kind, text, code in queries)
+    assert found >= 0.9 * len(queries)  # the benchmark measures the rest
