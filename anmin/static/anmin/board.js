@@ -143,6 +143,10 @@
         map.setView(coords.show(parseFloat(panel.dataset.lat), parseFloat(panel.dataset.lon)), Math.max(map.getZoom(), 13));
       }
     }
+  });
+  /* After the settle, not the swap: htmx settles an element kept by id back to the new markup's
+     classes, which would drop a "selected" set in between. */
+  document.body.addEventListener("htmx:afterSettle", (ev) => {
     if (ev.detail.target.id === "queue") { markSelected(); checkAlerts(); }
   });
   document.getElementById("panel").addEventListener("change", (ev) => {
@@ -267,10 +271,14 @@
   const refreshLists = debounce(() => {
     htmx.trigger("#queue", "refresh"); htmx.trigger("#units", "refresh"); loadMarkers();
   }, 120);
-  const refreshPanel = debounce(() => { if (selected) htmx.ajax("GET", panelUrl(selected), { target: "#panel", swap: "innerHTML" }); }, 120);
+  const refreshMarkers = debounce(loadMarkers, 500);
+  const refreshPanel = debounce(() => { if (selected) htmx.ajax("GET", panelUrl(selected), { target: "#panel", swap: "innerHTML" }); }, 300);
   AnminLive((n) => {
+    /* Every crew reports its position every 30 s: that moves a marker, nothing else on the desk. */
+    if (n.kind === "unit" && n.event === "position") { refreshMarkers(); return; }
     refreshLists();
     if (n.kind === "incident" && n.id === selected) refreshPanel();
+    /* A unit taken or freed changes the recommendations, unless the dispatcher is ticking them. */
     if (n.kind === "unit" && selected && !ticksChanged) refreshPanel();
   }, { onReconnect: () => { refreshLists(); refreshPanel(); } });  /* notices missed while the socket was down */
   /* Overdue is a matter of time passing, not only of events: re-check every 20 s. */
