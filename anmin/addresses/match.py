@@ -59,6 +59,8 @@ MISSING_OR_EXTRA_QUALITY = 0.75
 #: Typing slips are looked for in names of 3 to this many characters (longer ones have aliases).
 TYPO_MAX = 12
 FALLBACK_FACTOR = 0.8
+#: More entries than this one slip from the query: only those below a division it names are kept.
+SLIP_CANDIDATES = 40
 #: The best mentions of each ancestor tried when scoring an entry.
 ANCESTOR_OPTIONS = 4
 #: How long a process trusts its index without asking the database whether another process
@@ -368,15 +370,31 @@ class Index:
         unexplained = [not (e or nt) for e, nt in zip(explained, neutral, strict=True)]
         if any(unexplained):
             firm = {entry: list(spans) for entry, spans in found.items()}
+            slips: dict[int, list[tuple[int, int, float]]] = defaultdict(list)
 
             def add_slip(entry: int, start: int, end: int, quality: float) -> None:
                 # A slip over a name already found as written is that name plus a neighbour's
                 # character (枣强枣强: 枣强镇 one slip from 枣强枣), not a second mention.
                 if all(e <= start or s >= end for s, e in firm.get(entry, ())):
-                    add(entry, start, end, quality)
+                    slips[entry].append((start, end, quality))
 
             self._slips(query, unexplained, add_slip)
+            if len(slips) > SLIP_CANDIDATES:
+                # A slip in a common pattern (?庄村) is one step from hundreds of villages: only
+                # those in a division the query names can win, and scoring the rest costs time.
+                slips = {entry: spans for entry, spans in slips.items() if self._within(entry, firm)}
+            for entry, spans in slips.items():
+                for start, end, quality in spans:
+                    add(entry, start, end, quality)
         return {entry: [(s, e, q) for (s, e), q in spans.items()] for entry, spans in found.items()}
+
+    def _within(self, entry: int, named) -> bool:
+        parent = self.entries[entry].parent
+        while parent >= 0:
+            if parent in named:
+                return True
+            parent = self.entries[parent].parent
+        return False
 
     def _slips(self, query: str, unexplained: list[bool], add) -> None:
         """Names one typing slip away from a part of the query that nothing else explains."""
