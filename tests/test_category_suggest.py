@@ -141,9 +141,10 @@ def test_the_intake_page_takes_a_name_and_names_the_candidates_of_an_ambiguous_o
 
 
 def test_the_score_is_naive_bayes_by_hand():
-    """Two categories, three descriptions: the suggestion's probability is the one worked out on paper."""
+    """Two categories, three descriptions of one-character words (so no word adds its characters):
+    the suggestion's probability is the one worked out on paper."""
     weights = suggest.fit(
-        [("A", "盗窃 手机"), ("A", "盗窃 钱包"), ("B", "邻居 漏水")],
+        [("A", "偷 车"), ("A", "偷 包"), ("B", "吵 架")],
         classes=["A", "B"],
         names={},
         min_documents=1,
@@ -151,16 +152,21 @@ def test_the_score_is_naive_bayes_by_hand():
         prior_weight=1.0,
     )
     model = suggest.NaiveBayes(weights)
-    vocabulary = 5  # 盗窃 手机 钱包 邻居 漏水
+    vocabulary = 5  # 偷 车 包 吵 架
     # P(A) = (2+1)/(3+2), P(B) = (1+1)/(3+2); words of A: 4, of B: 2; add-one smoothing.
     log_a = math.log(3 / 5) + math.log((2 + 1) / (4 + vocabulary)) + math.log((1 + 1) / (4 + vocabulary))
     log_b = math.log(2 / 5) + math.log((0 + 1) / (2 + vocabulary)) + math.log((0 + 1) / (2 + vocabulary))
     expected = math.exp(log_a) / (math.exp(log_a) + math.exp(log_b))
-    ranked = model.rank("手机被盗窃", limit=2)
+    ranked = model.rank("车 被 偷", limit=2)
     assert [r.code for r in ranked] == ["A", "B"]
     assert ranked[0].score == pytest.approx(expected)
-    assert ranked[0].words == ["盗窃", "手机"]  # both raise A above the average category
+    assert ranked[0].words == ["偷", "车"]  # both raise A above the average category, 偷 the more
+    assert ranked[1].words == []  # B has seen neither
     assert model.rank("今天天气很好") == []  # no known word: no suggestion, not the commonest category
+
+
+def test_a_word_counts_with_its_characters():
+    assert suggest.words("电瓶车被偷走了，报警人13812345678") == ["电瓶车", "偷走", "电", "瓶", "车", "偷", "走"]
 
 
 def test_training_stores_the_model_and_suggestions_name_the_words_behind_them(trained, city):
