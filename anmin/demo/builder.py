@@ -53,7 +53,6 @@ from anmin.demo.data import (
     CITY_BUFFER_DEG,
     COUNTY_STREETS,
     DEMO_PASSWORD,
-    DESCRIPTIONS,
     EW_ROADS,
     GIVEN_CHARS,
     HANDLING_MINUTES,
@@ -84,6 +83,7 @@ from anmin.demo.data import (
     BranchSpec,
     StationSpec,
 )
+from anmin.demo.narratives import narrative
 from anmin.dispatch.models import UNIT_SPEED_KMH, Assignment, FeedbackResult, Unit, UnitKind, UnitStatus
 from anmin.geo.models import AreaType, ArrivalTarget, GridCell, PatrolLine, Place, Post
 from anmin.incidents.models import Category, DailySequence, Incident, IncidentClass, IncidentEvent
@@ -757,7 +757,7 @@ class _Builder:
             address=address,
             lat=round(lat, 6),
             lon=round(lon, 6),
-            description=rng.choice(DESCRIPTIONS.get(category.code, ["报警求助"])),
+            description=narrative(category.code, number),
             grid_cell=cell,
             station_id=cell.jurisdiction_id,
             area_type=cell.area_type,
