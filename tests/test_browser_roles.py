@@ -100,6 +100,7 @@ def test_the_phone_page_fits_390_px(city, call_data, asgi_server, browser):
     page.click("#step-arrive")
     page.wait_for_selector("#step-handle")
     assert page.evaluate(MEASURE)["scrollWidth"] <= 390
+    page.context.close()
 
 
 # --- error pages ----------------------------------------------------------------------------------
@@ -127,6 +128,8 @@ def test_the_error_pages_are_chinese(city, asgi_server, browser, settings):
     response = portal.goto(f"{asgi_server.url}/portal/no-such-page/")
     assert response.status == 404 and "公安掌上办" in portal.inner_text("header")
     shot(portal, "error-404-portal")
+    page.context.close()
+    portal.context.close()
 
 
 # --- the admin without English ---------------------------------------------------------------------
@@ -228,3 +231,4 @@ def test_the_admin_speaks_chinese_throughout(admin_data, demo_roles, asgi_server
     }[username].items():
         page.goto(asgi_server.url + path)
         shot(page, f"admin-{username}-{name}")
+    page.context.close()
