@@ -4,11 +4,12 @@ import h3
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.utils.translation import gettext_lazy as _
 from shapely.geometry import LineString
 
 from anmin.core.cache import TtlCache
+from anmin.geo import naming
 from anmin.org.models import Organization
 
 #: Arrival targets per area type, per process; cleared when one is saved (GeoConfig.ready).
@@ -54,11 +55,36 @@ class GridCellQuerySet(models.QuerySet):
     def visible_to(self, user):
         return self.filter(jurisdiction__in=Organization.objects.visible_to(user))
 
+    def bulk_create(self, objs, *args, **kwargs):
+        """Cells built in bulk (the demo city, an import) are named here, as save() names one: the
+        next numbers of their station, nearest to it first."""
+        objs = list(objs)
+        unnamed = [cell for cell in objs if not cell.name]
+        if unnamed:
+            stations = {cell.jurisdiction_id for cell in unnamed}
+            naming.assign(
+                unnamed,
+                labels=naming.station_labels(Organization.objects, stations),
+                origins=naming.station_origins(Post.objects, stations),
+                last=naming.last_numbers(self.model.objects, stations),
+            )
+        return super().bulk_create(objs, *args, **kwargs)
+
 
 class GridCell(models.Model):
-    """One H3 cell of the patrol grid (网格) and the 派出所 responsible for it (责任区)."""
+    """One H3 cell of the patrol grid (网格) and the 派出所 responsible for it (责任区).
+
+    Users read a cell by its `name` (河西所第17网格, see `anmin.geo.naming`); the H3 index is the
+    key the code and the API's clients use, never text a user reads."""
 
     h3 = models.CharField(_("H3 编号"), max_length=16, primary_key=True)
+    name = models.CharField(
+        _("网格名称"),
+        max_length=80,
+        db_index=True,
+        editable=False,
+        help_text=_("按派出所自动编号：距派出所驻地由近及远，新增或改划的网格取该所下一个编号"),
+    )
     jurisdiction = models.ForeignKey(
         Organization,
         verbose_name=_("责任单位"),
@@ -79,9 +105,18 @@ class GridCell(models.Model):
         verbose_name = _("网格")
         verbose_name_plural = _("网格")
         indexes = [models.Index(fields=["lat", "lon"])]
+        constraints = [models.UniqueConstraint(fields=["jurisdiction", "name"], name="geo_gridcell_name_per_station")]
 
     def __str__(self):
-        return self.h3
+        return self.name or str(_("（未命名网格）"))
+
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        cell = super().from_db(db, field_names, values)
+        # What the row held, so save() knows when the cell was handed to another station.
+        if "jurisdiction_id" in cell.__dict__:
+            cell._stored_jurisdiction_id = cell.jurisdiction_id
+        return cell
 
     def clean(self):
         if not h3.is_valid_cell(self.h3):
@@ -89,7 +124,23 @@ class GridCell(models.Model):
 
     def save(self, *args, **kwargs):
         self.lat, self.lon = h3.cell_to_latlng(self.h3)
-        super().save(*args, **kwargs)
+        moved = getattr(self, "_stored_jurisdiction_id", self.jurisdiction_id) != self.jurisdiction_id
+        if self.name and not moved:
+            super().save(*args, **kwargs)
+            return
+        with transaction.atomic():
+            # The station's row locked: two cells added at once cannot take the same number.
+            Organization.objects.select_for_update().filter(pk=self.jurisdiction_id).first()
+            naming.assign(
+                [self],
+                labels=naming.station_labels(Organization.objects, [self.jurisdiction_id]),
+                origins={},
+                last=naming.last_numbers(GridCell.objects.exclude(pk=self.pk), [self.jurisdiction_id]),
+            )
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "name"}
+            super().save(*args, **kwargs)
+        self._stored_jurisdiction_id = self.jurisdiction_id
 
     def arrival_minutes(self) -> int:
         return self.target_minutes or ArrivalTarget.minutes_for(self.area_type)
