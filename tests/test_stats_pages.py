@@ -415,8 +415,8 @@ def test_the_heat_map_outlines_are_the_cells_in_scope(history):
     assert response.status_code == 200 and "max-age" in response["Cache-Control"]
     data = response.json()
     assert len(data["cells"]) == GridCell.objects.count()
-    h3, station, flat = data["cells"][0]
-    assert len(flat) == 12 and data["stations"][str(station)]
+    h3, station, flat, name = data["cells"][0]
+    assert len(flat) == 12 and data["stations"][str(station)] and name == GridCell.objects.get(h3=h3).name
     outsider = history.login(history.outsider).get(reverse("stats:dashboard-cells")).json()
     assert set(outsider["stations"].values()) == {"冀州镇派出所"}
     assert len(outsider["cells"]) == GridCell.objects.filter(jurisdiction=history.station_b1).count()

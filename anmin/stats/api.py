@@ -23,7 +23,8 @@ QUERY_DOC = (
     "period=2021|2021-Q1|2021-03|2021-W09|2021-03-01|"
     "2021-03-01..2021-03-15; compare=yoy|pop; group_by=class|category|org|branch|station|grid|officer|service_item; "
     "filters: class, category (code), group (serious_violence|property|telecom_fraud|two_robberies_one_theft), "
-    "org (code or id), grid (H3); rank=true orders the rows and numbers them"
+    "org (code or id), grid (the cell's name, e.g. 河西所第17网格, or its H3 index); "
+    "rank=true orders the rows and numbers them"
 )
 
 
@@ -36,7 +37,7 @@ class ReportParams(Schema):
     category: str = Field("", description="警情细类代码")
     group: str = Field("", description="类别组")
     org: str = Field("", description="单位（代码或编号）")
-    grid: str = Field("", description="网格（H3）")
+    grid: str = Field("", description="网格：名称（如 河西所第17网格），或 H3 编号（兼容旧客户端）")
     rank: bool = Field(False, description="按数值排序并编排名次")
 
     def form_data(self) -> dict:
@@ -59,8 +60,11 @@ class RecordsParams(ReportParams):
 
 
 class RowOut(Schema):
-    key: str
-    label: str
+    key: str = Field(
+        ...,
+        description="行的标识，穿透查询的 key 参数；按网格分组时为网格的 H3 编号（供程序使用，不向用户显示）",
+    )
+    label: str = Field(..., description="行的名称（按网格分组时为网格名称，如 河西所第17网格）")
     value: float | int | None
     baseline: float | int | None
     change: float | int | None
@@ -118,8 +122,9 @@ def stats_report(request: HttpRequest, params: Query[ReportParams]):
 
 class RecordOut(Schema):
     type: str = Field(..., description="incident / case / grid_cell / survey")
-    id: str
-    number: str
+    id: str = Field(..., description="记录的标识；网格为 H3 编号（可作 grid 参数，不向用户显示）")
+    number: str = Field(..., description="向用户显示的编号：接警单号、案件编号；网格为网格名称")
+    name: str | None = Field(None, description="网格名称（如 河西所第17网格）；其他记录为 null")
     at: datetime | None
     category: str | None
     organization: str | None
@@ -171,7 +176,8 @@ def describe(obj) -> RecordOut:
         return RecordOut(
             type="grid_cell",
             id=obj.h3,
-            number=obj.h3,
+            number=obj.name,
+            name=obj.name,
             at=None,
             category=None,
             organization=obj.jurisdiction.label if obj.jurisdiction_id else None,

@@ -35,7 +35,7 @@ from openpyxl.worksheet.page import PageMargins
 
 from anmin.property.labels import KNOWN_FONTS, CjkFont, CjkPdf, FontMissing, find_cjk_font
 from anmin.stats.periods import Kind, Period
-from anmin.stats.report import CATEGORY_GROUPS, GROUP_BY, Metric, Report, Row, change_text
+from anmin.stats.report import CATEGORY_GROUPS, GROUP_BY, Metric, Report, Row, change_text, grid_names
 
 DASH = "—"
 COMPARE_WORD = {"yoy": "同比", "pop": "环比"}
@@ -156,7 +156,7 @@ def _filter_label(report: Report) -> str:
         category = Category.objects.filter(code=q.category).first()
         parts.append(category.name if category else q.category)
     if q.grid:
-        parts.append(q.grid)
+        parts.append(grid_names([q.grid])[q.grid])
     return "·".join(parts)
 
 

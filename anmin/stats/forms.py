@@ -123,12 +123,26 @@ class ReportForm(forms.Form):
         return found
 
     def clean_grid(self) -> str:
+        """A grid cell of the user's scope, by its name (河西所第17网格) or, as links and older
+        clients send it, by its H3 index; the report keeps the index."""
         from anmin.geo.models import GridCell
 
-        cell = self.cleaned_data["grid"]
-        if cell and not GridCell.objects.visible_to(self.user).filter(h3=cell).exists():
-            raise ValidationError(_("grid「%(value)s」不存在或不在本单位管辖范围") % {"value": cell[:40]})
-        return cell
+        text = self.cleaned_data["grid"]
+        if not text:
+            return ""
+        cells = GridCell.objects.visible_to(self.user)
+        found = list(cells.filter(Q(name=text) | Q(h3=text)).values_list("h3", flat=True)[:2])
+        if not found:
+            raise ValidationError(_("grid「%(value)s」不存在或不在本单位管辖范围") % {"value": text[:40]})
+        org = self.cleaned_data.get("org")
+        if len(found) > 1 and org:  # two stations with the same short name: the unit chosen says which
+            from anmin.org.models import Organization
+
+            path = Organization.objects.get(pk=org).path
+            found = list(cells.filter(name=text, jurisdiction__path__startswith=path).values_list("h3", flat=True)[:2])
+        if len(found) != 1:
+            raise ValidationError(_("grid「%(value)s」有同名网格，请先选择单位（org）") % {"value": text[:40]})
+        return found[0]
 
     def clean(self) -> dict[str, Any]:
         """The combinations the rollups cannot answer, each refused naming the parameter to change."""
@@ -183,8 +197,15 @@ class ReportForm(forms.Form):
         )
 
     def values(self) -> dict[str, str]:
-        """What the user sent, to show in the form again (a refused value included, to correct it)."""
-        return {name: str(self[name].value() or "").strip() for name in FIELDS if name != "rank"}
+        """What the user sent, to show in the form again (a refused value included, to correct it);
+        a grid cell a link named by its H3 index is shown by its name."""
+        from anmin.geo.models import GridCell
+
+        values = {name: str(self[name].value() or "").strip() for name in FIELDS if name != "rank"}
+        if values["grid"]:
+            name = GridCell.objects.visible_to(self.user).filter(h3=values["grid"]).values_list("name", flat=True)
+            values["grid"] = name.first() or values["grid"]
+        return values
 
 
 class RecordsForm(ReportForm):

@@ -16,6 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from django.db.models import Q, Sum
+from django.db.models.functions import Length
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -114,7 +115,7 @@ class Query:
     category: str = ""  # a code
     group: str = ""  # a CATEGORY_GROUPS key
     org: int | None = None  # an organization id (its subtree)
-    grid: str = ""  # an H3 cell
+    grid: str = ""  # an H3 cell (the builder takes its name; the index is never shown)
 
     @property
     def baseline_period(self) -> Period | None:
@@ -489,9 +490,29 @@ def _labels(query: Query, keys, tree: Tree) -> dict[str, str]:
             out[key] = tree.label(int(key))
         elif by in SURVEY_ONLY_GROUPS:
             out.update(_survey_labels(by, keys))
+        elif by == "grid":
+            out.update(grid_names(keys))
         else:
             out[key] = key
     return out
+
+
+#: Cells named per query (a bureau groups ten thousand of them; SQLite binds up to 32,766 values).
+GRID_NAME_BATCH = 5000
+
+
+def grid_names(cells) -> dict[str, str]:
+    """H3 index → the cell's name (河西所第17网格), which already says its station: the index
+    itself is never a label."""
+    from anmin.geo.models import GridCell
+
+    wanted = [c for c in dict.fromkeys(cells) if c != "total"]
+    out: dict[str, str] = {}
+    for start in range(0, len(wanted), GRID_NAME_BATCH):
+        batch = wanted[start : start + GRID_NAME_BATCH]
+        out.update(GridCell.objects.filter(h3__in=batch).values_list("h3", "name"))
+    unknown = _("（未知网格）")
+    return {c: out.get(c) or unknown for c in wanted}
 
 
 def _survey_labels(by: str, keys) -> dict[str, str]:
@@ -638,6 +659,8 @@ def valid_incidents(low, high):
 
 
 PARTS = ("value", "numerator", "denominator")
+#: Grid cells listed by station, then by number (第2网格 before 第10网格: the name's length first).
+CELL_ORDER = ("jurisdiction__code", Length("name"), "name", "h3")
 
 
 def records(query: Query, user, *, key: str = "total", baseline: bool = False, part: str = "value"):
@@ -665,14 +688,14 @@ def records(query: Query, user, *, key: str = "total", baseline: bool = False, p
             cells = cells.filter(h3=query.grid)
         cells = _org_key_filter(cells, "jurisdiction", query, key, tree, scope)
         if column == "cells":
-            return cells.order_by("h3")
+            return cells.order_by(*CELL_ORDER)
         hit = Incident.objects.exclude(status=Incident.Status.CANCELLED).filter(
             received_at__gte=low, received_at__lt=high
         )
         klass = query.klass or (key if query.group_by == "class" and key != "total" else "")
         if klass:
             hit = hit.filter(category__klass=klass)
-        return cells.exclude(h3__in=hit.values("grid_cell_id")).order_by("h3")
+        return cells.exclude(h3__in=hit.values("grid_cell_id")).order_by(*CELL_ORDER)
     if metric.family == "survey":
         return _survey_records(query, column, low, high, key, tree, scope)
     cats = category_ids(query, tree)

@@ -228,6 +228,8 @@ def _choices(user) -> dict:
         "groups": [(code, label) for code, (label, _codes) in report.CATEGORY_GROUPS.items()],
         "orgs": [(o.pk, o.name) for o in orgs.only("pk", "name", "code")],
         "categories": Category.objects.filter(active=True).order_by("code").values_list("code", "name"),
+        # The grid box's placeholder: one of the user's own cells, so the way to write a name shows.
+        "grid_example": GridCell.objects.visible_to(user).order_by("name").values_list("name", flat=True).first(),
     }
 
 
@@ -322,7 +324,7 @@ def report_notes(query: report.Query) -> list[str]:
     if query.org:
         filters.append(Organization.objects.get(pk=query.org).name)
     if query.grid:
-        filters.append(_("网格 %(h3)s") % {"h3": query.grid})
+        filters.append(report.grid_names([query.grid])[query.grid])  # 河西所第17网格: it says 网格 itself
     return [_("筛选条件：%(filters)s。") % {"filters": "、".join(filters)}] if filters else []
 
 
@@ -436,7 +438,7 @@ def records(request):
         query=query,
         rep=rep,
         row=row,
-        row_label=row.label if row else key,
+        row_label=row.label if row else _drill_label(query, key),
         figure=figure,
         figure_unit=unit,
         ratio_text=_fmt(row.baseline if baseline else row.value, metric) if metric.is_ratio and row else "",
@@ -450,6 +452,13 @@ def records(request):
         back_url=builder_url(query),
     )
     return render(request, "stats/records.html", context)
+
+
+def _drill_label(query: report.Query, key: str) -> str:
+    """The heading of a group with nothing in the period (no row to take the label from)."""
+    if query.group_by == "grid":
+        return report.grid_names([key])[key]
+    return key
 
 
 # --- the leader's dashboard ----------------------------------------------------------------------
@@ -594,13 +603,14 @@ def _heat(rep: report.Report) -> dict:
 def dashboard_cells(request):
     """The outlines of the grid cells in the user's scope, for the heat map (cached by the browser)."""
     _require_scope(request.user)
-    cells = GridCell.objects.visible_to(request.user).order_by("h3").values_list("h3", "jurisdiction_id")
+    cells = GridCell.objects.visible_to(request.user).order_by("h3").values_list("h3", "jurisdiction_id", "name")
     stations = set()
     outlines = []
-    for cell, station in cells.iterator(chunk_size=5000):
+    # [H3 index (the key the counts and the drill-down use), station, outline, the name the tooltip shows]
+    for cell, station, name in cells.iterator(chunk_size=5000):
         stations.add(station)
         flat = [round(x, 5) for point in h3.cell_to_boundary(cell) for x in point]
-        outlines.append([cell, station, flat])
+        outlines.append([cell, station, flat, name])
     names = dict(Organization.objects.filter(pk__in=stations).values_list("pk", "name"))
     response = JsonResponse({"cells": outlines, "stations": {str(pk): name for pk, name in names.items()}})
     response["Cache-Control"] = "private, max-age=3600"

@@ -85,12 +85,12 @@
   const loadCells = fetch(t.cells, { credentials: "same-origin" }).then((r) => r.json()).then((d) => {
     stations = d.stations;
     polygons = new Map();
-    for (const [h3, station, flat] of d.cells) {
+    for (const [h3, station, flat, name] of d.cells) {
       const ring = [];
       for (let i = 0; i < flat.length; i += 2) ring.push(coords.show(flat[i], flat[i + 1]));
       const p = L.polygon(ring, { color: "#b8c2ce", weight: 0.3, fillColor: "#ffffff", fillOpacity: 0.35 }).addTo(heat);
       p.h3 = h3; p.n = 0;
-      p.bindTooltip(() => `${esc(stations[station] || "")} · ${p.n}`, { sticky: true });
+      p.bindTooltip(() => `${esc(name || stations[station] || "")} · ${p.n}`, { sticky: true });  /* 河西所第17网格 · 3 */
       p.on("click", () => { if (p.n) location.href = recordsUrl + encodeURIComponent(h3); });  /* the incidents behind it */
       polygons.set(h3, p);
     }
