@@ -51,7 +51,7 @@ def test_it_prints_a_readable_table_by_default():
 
 
 def test_it_rejects_an_unknown_bench_naming_the_valid_ones():
-    with pytest.raises(CommandError, match="unknown benchmark 'nope'.*api, deadlines, dispatch"):
+    with pytest.raises(CommandError, match="unknown benchmark 'nope'.*api, categories, deadlines, dispatch"):
         call_command("bench", "nope")
 
 
