@@ -278,3 +278,19 @@ def test_the_command_trains_suggests_and_evaluates(city, call_data, keywords, ca
     result = json.loads(capsys.readouterr().out)
     assert result["count"] + result["train"] == sum(map(len, HISTORY.values()))
     assert 0 <= result["top1"] <= result["top3"] <= 1
+
+
+# --- the benchmark --------------------------------------------------------------------------------
+
+
+def test_the_benchmark_trains_on_generated_calls_and_reports_each_section():
+    from anmin.bench import BENCHMARKS
+
+    result = BENCHMARKS["categories"](incidents=3000)
+    sections = result["results"]
+    assert sections["training"]["categories"] == 45
+    assert sections["accuracy"]["held_out"] > 0
+    for name in ("accuracy", "accuracy_unweighted", "handwritten"):
+        assert 0 <= sections[name]["top1"] <= sections[name]["top3"] <= 1
+    assert sections["handwritten"]["count"] == 60
+    assert [t["metric"] for t in result["targets"]] == ["accuracy.top3", "accuracy.top1", "latency.p99_ms"]
