@@ -7,6 +7,7 @@ and not others). Messages name the query parameter (`period「2026-13」…`), b
 them as they are and a clerk who typed the URL by hand sees which word was wrong.
 """
 
+import re
 from typing import Any
 
 from django import forms
@@ -22,6 +23,8 @@ from anmin.stats import periods, report
 #: The report's parameters, in the order the builder shows them (and the first error is reported).
 FIELDS = ("metric", "period", "compare", "group_by", "class", "category", "group", "org", "grid", "rank")
 TRUE = ("1", "on", "true", "yes")
+#: How an H3 cell index is written (links and older clients send the grid by it).
+H3_INDEX = re.compile(r"[0-9a-f]{15}")
 FALSE = ("", "0", "off", "false", "no")
 
 
@@ -202,7 +205,7 @@ class ReportForm(forms.Form):
         from anmin.geo.models import GridCell
 
         values = {name: str(self[name].value() or "").strip() for name in FIELDS if name != "rank"}
-        if values["grid"]:
+        if H3_INDEX.fullmatch(values["grid"]):  # an index, and nothing a database would refuse (NUL)
             name = GridCell.objects.visible_to(self.user).filter(h3=values["grid"]).values_list("name", flat=True)
             values["grid"] = name.first() or values["grid"]
         return values
