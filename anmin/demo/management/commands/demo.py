@@ -15,6 +15,7 @@ from anmin.core import keys
 from anmin.demo.builder import build_archive, build_demo_city, demo_logins
 from anmin.demo.cases import build_demo_cases, start_demo_clocks
 from anmin.demo.portal import build_demo_portal
+from anmin.incidents import suggest
 from anmin.library.seed import seed_library
 from anmin.org.models import Organization
 
@@ -83,6 +84,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"  {build_demo_portal()}")
                 created, _skipped = seed_library()
                 self.stdout.write(f"  典型案例：{created} 篇")
+                # The intake's category suggestions learn from closed incidents, as a bureau's would
+                # after `anmin categories train`: the demo trains once on its own history.
+                model = suggest.train()
+                self.stdout.write(f"  类别推荐模型：依据 {model.trained_on} 条已结警情训练")
             self.stdout.write(
                 self.style.SUCCESS(_("演示城市已生成，用时 %(s).1f 秒。") % {"s": time.monotonic() - started})
             )
