@@ -89,6 +89,11 @@ def test_it_ranks_recommendations_by_eta_and_explains_each(city, desk, call_data
     assert etas == sorted(etas)
     assert recs[0]["unit_id"] == city.patrol_car.pk  # 河西01 is 240 m away
     assert {r["unit_id"] for r in recs} == {u.pk for u in Unit.objects.all()}  # the command centre sees all
+    # The API says what the board ticks and why: the nearest car is within the target and ticked,
+    # and no unit that misses the target is ticked while one meets it.
+    assert recs[0]["meets_target"] is True and recs[0]["preselected"] is True
+    assert not any(r["preselected"] and r["meets_target"] is False for r in recs)
+    assert recs == recommended(theft, city.dispatcher)
 
 
 def test_the_recommendation_service_ranks_by_eta_with_reasons(city, call_data):

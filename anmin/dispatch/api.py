@@ -33,6 +33,8 @@ class RecommendationOut(Schema):
     eta_s: int
     rule: str
     reason: str
+    meets_target: bool | None = Field(None, description="预计到达时间是否在该警情的到场时限内；无时限时为空")
+    preselected: bool = Field(False, description="调度台默认勾选：有警力能按时到达时，绝不默认勾选赶不到的")
 
 
 class DispatchIn(Schema):
