@@ -6,12 +6,14 @@ import re
 from datetime import datetime
 from html import unescape
 from io import BytesIO
+from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import h3
 import pytest
 from django.apps import apps as django_apps
 from django.conf import settings
+from django.db import connection
 from django.db.models import F
 from django.urls import reverse
 from openpyxl import load_workbook
@@ -28,7 +30,12 @@ from tests.factories import OfficerFactory
 pytestmark = pytest.mark.django_db
 TZ = ZoneInfo("Asia/Shanghai")
 H3_ID = re.compile(r"8[0-9a-f]{14}")
-fill = importlib.import_module("anmin.geo.migrations.0003_gridcell_name").name_cells
+migration = importlib.import_module("anmin.geo.migrations.0003_gridcell_name")
+
+
+def fill(apps):
+    """The migration's fill, on today's models and the test database's connection."""
+    migration.name_cells(apps, SimpleNamespace(connection=connection))
 
 
 def names_of(station) -> list[str]:
@@ -48,7 +55,7 @@ def refill():
     """Run the migration's fill again on cells whose names were taken away (each set to its own
     index for the while: the per-station constraint allows no two blanks)."""
     GridCell.objects.update(name=F("h3"))
-    fill(django_apps, None)
+    fill(django_apps)
 
 
 def test_the_migration_numbers_each_station_from_its_seat_outwards(city):

@@ -25,7 +25,13 @@ def name_cells(apps, schema_editor):
         labels=naming.station_labels(Organization.objects, stations),
         origins=naming.station_origins(Post.objects, stations),
     )
-    GridCell.objects.bulk_update(cells, ["name"], batch_size=BATCH)
+    # One prepared UPDATE run for many rows: bulk_update's CASE over a batch costs a row the whole
+    # batch again (10 s for 17,000 cells); executemany takes well under a second on either database.
+    qn = schema_editor.connection.ops.quote_name
+    sql = f"UPDATE {qn(GridCell._meta.db_table)} SET {qn('name')} = %s WHERE {qn('h3')} = %s"  # noqa: S608
+    with schema_editor.connection.cursor() as cursor:
+        for start in range(0, len(cells), BATCH):
+            cursor.executemany(sql, [(cell.name, cell.h3) for cell in cells[start : start + BATCH]])
 
 
 class Migration(migrations.Migration):
