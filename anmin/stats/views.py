@@ -229,7 +229,11 @@ def _choices(user) -> dict:
         "orgs": [(o.pk, o.name) for o in orgs.only("pk", "name", "code")],
         "categories": Category.objects.filter(active=True).order_by("code").values_list("code", "name"),
         # The grid box's placeholder: one of the user's own cells, so the way to write a name shows.
-        "grid_example": GridCell.objects.visible_to(user).order_by("name").values_list("name", flat=True).first(),
+        "grid_example": GridCell.objects.visible_to(user)
+        .filter(name__endswith="第1网格")  # one per station, not the city's ten thousand to sort
+        .order_by("jurisdiction__code", *report.CELL_ORDER[1:])
+        .values_list("name", flat=True)
+        .first(),
     }
 
 
