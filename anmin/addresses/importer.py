@@ -280,7 +280,7 @@ def import_addresses(path, *, report_path=None, progress: Callable[[int, float |
     """Import a bureau's standard addresses (`code, name, level, parent_code, lat, lon, aliases,
     category`); returns the history import's ImportResult (imported = added or changed)."""
     from anmin.addresses.match import invalidate
-    from anmin.stats.importer import ImportFileError, ImportResult, RecordImport, Rejection, write_report
+    from anmin.stats.importer import ImportFileError, ImportResult, Rejection, conclude
     from anmin.stats.tabular import open_table
 
     started = time.monotonic()
@@ -330,16 +330,5 @@ def import_addresses(path, *, report_path=None, progress: Callable[[int, float |
         refresh_full_names(importer.renamed)
     if result.imported:
         invalidate()
-    if result.rejected:
-        result.rejected.sort(key=lambda r: r.row)
-        try:
-            write_report(report, result.rejected)
-        except OSError as exc:
-            raise ImportFileError(
-                _("无法写入拒绝行报告 %(path)s：%(error)s") % {"path": report, "error": exc.strerror}
-            ) from None
-        result.report_path = report
-    if result.imported:
-        RecordImport(kind=importer.kind, path=path, result=result).execute()
-    result.seconds = time.monotonic() - started
-    return result
+    result.rejected.sort(key=lambda r: r.row)
+    return conclude(importer, result, report=report, path=path, started=started)

@@ -213,6 +213,24 @@ BENCHMARKS: dict[str, Callable[..., Result]] = {
 }
 
 
+def run_child(module: str, params: dict, *, env: dict, cwd, timeout_s: int) -> dict:
+    """Run `python -m MODULE PARAMS_JSON` (a benchmark's measuring child, on its own database and
+    keys) and return the JSON object it prints last; a timeout or a failed child is a BenchError
+    that quotes the child's last lines."""
+    import json
+    import subprocess
+
+    command = [sys.executable, "-m", module, json.dumps(params)]
+    try:
+        done = subprocess.run(command, env=env, cwd=cwd, capture_output=True, text=True, timeout=timeout_s)
+    except subprocess.TimeoutExpired as exc:
+        raise BenchError(f"the benchmark took more than {timeout_s} s") from exc
+    if done.returncode != 0:
+        tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
+        raise BenchError(f"the benchmark process exited {done.returncode}:\n{tail}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def bench_keys() -> dict[str, str]:
     """Fresh audit and data keys for a benchmark's temporary database (unless the caller set some),
     so the children never read or write the keys of the checkout's own database."""

@@ -33,7 +33,6 @@ import os
 import random
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +40,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
-from anmin.bench import BenchError, Result, bench_keys, machine, summarize_ms, target
+from anmin.bench import BenchError, Result, bench_keys, machine, run_child, summarize_ms, target
 from anmin.bench.deadlines import redact
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
@@ -73,15 +72,7 @@ def run(*, database_url: str | None = None, per_kind: int = PER_KIND, seed: int 
         env["DATABASE_URL"] = database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
         params = {"per_kind": per_kind, "seed": seed, "given_database": bool(database_url)}
-        command = [sys.executable, "-m", "anmin.bench.addresses", json.dumps(params)]
-        try:
-            done = subprocess.run(command, env=env, cwd=tmp, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S)
-        except subprocess.TimeoutExpired as exc:
-            raise BenchError(f"the benchmark took more than {CHILD_TIMEOUT_S} s") from exc
-        if done.returncode != 0:
-            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
-            raise BenchError(f"the benchmark process exited {done.returncode}:\n{tail}")
-        measured = json.loads(done.stdout.strip().splitlines()[-1])
+        measured = run_child("anmin.bench.addresses", params, env=env, cwd=tmp, timeout_s=CHILD_TIMEOUT_S)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

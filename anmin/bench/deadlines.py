@@ -31,7 +31,6 @@ import random
 import secrets
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -41,7 +40,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
-from anmin.bench import BenchError, Result, bench_keys, machine, target
+from anmin.bench import BenchError, Result, bench_keys, machine, run_child, target
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 #: The scan's `now`: a Wednesday in June, no holiday near.
@@ -83,15 +82,7 @@ def run(*, cases: int = 100_000, measures: int | None = None, database_url: str 
         env["DATABASE_URL"] = database_url or f"sqlite:///{tmp / 'bench.sqlite3'}"
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(PROJECT_ROOT), env.get("PYTHONPATH", "")) if p)
         params = {"cases": cases, "measures": measures, "runs": runs}
-        command = [sys.executable, "-m", "anmin.bench.deadlines", json.dumps(params)]
-        try:
-            done = subprocess.run(command, env=env, cwd=tmp, capture_output=True, text=True, timeout=CHILD_TIMEOUT_S)
-        except subprocess.TimeoutExpired as exc:
-            raise BenchError(f"the benchmark took more than {CHILD_TIMEOUT_S} s") from exc
-        if done.returncode != 0:
-            tail = "\n".join((done.stderr or done.stdout).strip().splitlines()[-15:])
-            raise BenchError(f"the benchmark process exited {done.returncode}:\n{tail}")
-        measured = json.loads(done.stdout.strip().splitlines()[-1])
+        measured = run_child("anmin.bench.deadlines", params, env=env, cwd=tmp, timeout_s=CHILD_TIMEOUT_S)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 

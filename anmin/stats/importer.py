@@ -554,6 +554,12 @@ def run(kind: type[Importer], path, *, report_path=None, progress: Progress | No
         _write(importer, batch, result)
         if progress:
             progress(result.read, 1.0)
+    return conclude(importer, result, report=report, path=path, started=started)
+
+
+def conclude(importer, result: ImportResult, *, report, path, started: float) -> ImportResult:
+    """Every import's last steps: the rejected rows into the report file, one audited record of the
+    import when anything was imported, and the time it took."""
     if result.rejected:
         try:
             write_report(report, result.rejected)

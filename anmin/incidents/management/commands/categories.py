@@ -1,23 +1,13 @@
 """`anmin categories train | suggest "text" | evaluate`: the description-based category suggestions."""
 
-import argparse
 import json
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from anmin.core.management.commands.bench import positive_int
 from anmin.core.validation import clean_text
 from anmin.incidents import suggest
-
-
-def positive_int(value: str) -> int:
-    try:
-        number = int(value)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}") from None
-    if number < 1:
-        raise argparse.ArgumentTypeError(f"must be a positive integer, got {value!r}")
-    return number
 
 
 class Command(BaseCommand):
