@@ -240,11 +240,16 @@ def on_http_error(request, exc: HttpError):
 from anmin.addresses.api import router as addresses_router  # noqa: E402
 from anmin.bookings.api import router as bookings_router  # noqa: E402
 from anmin.cases.api import router as cases_router  # noqa: E402
+from anmin.communities.api import router as communities_router  # noqa: E402
 from anmin.core.api import router as core_router  # noqa: E402
 from anmin.dispatch.api import router as dispatch_router  # noqa: E402
+from anmin.disputes.api import router as disputes_router  # noqa: E402
 from anmin.feedback.api import router as feedback_router  # noqa: E402
 from anmin.incidents.api import router as incidents_router  # noqa: E402
 from anmin.library.api import router as library_router  # noqa: E402
+from anmin.missing.api import router as missing_router  # noqa: E402
+from anmin.patrol.api import router as patrol_router  # noqa: E402
+from anmin.posts.api import router as posts_router  # noqa: E402
 from anmin.property.api import router as property_router  # noqa: E402
 from anmin.reports.api import router as reports_router  # noqa: E402
 from anmin.reviews.api import router as reviews_router  # noqa: E402
@@ -266,6 +271,11 @@ api.add_router("/", bookings_router)
 api.add_router("/", services_router)
 api.add_router("/", core_router)
 api.add_router("/", addresses_router)
+api.add_router("/", communities_router)
+api.add_router("/", disputes_router)
+api.add_router("/", posts_router)
+api.add_router("/", patrol_router)
+api.add_router("/", missing_router)
 
 
 @docs_guard

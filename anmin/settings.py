@@ -74,6 +74,11 @@ INSTALLED_APPS = [
     "anmin.feedback",
     "anmin.services",
     "anmin.bookings",
+    "anmin.communities",
+    "anmin.disputes",
+    "anmin.posts",
+    "anmin.patrol",
+    "anmin.missing",
     "anmin.stats",
     "anmin.demo",
 ]

@@ -36,4 +36,9 @@ urlpatterns = [
     path("", include("anmin.stats.urls")),
     path("", include("anmin.audit.urls")),
     path("", include("anmin.geo.urls")),
+    path("", include("anmin.communities.urls")),
+    path("", include("anmin.disputes.urls")),
+    path("", include("anmin.posts.urls")),
+    path("", include("anmin.patrol.urls")),
+    path("", include("anmin.missing.urls")),
 ]

@@ -9,7 +9,7 @@ entry per route; this module only says what exists.
 
 import importlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.apps import apps as django_apps
@@ -20,6 +20,34 @@ from django.utils import timezone
 
 from tests.conftest import A1_POINT, portal_client
 from tests.files import PDF, PNG
+
+# Kinds of route.
+PUBLIC = "public"  # anyone, signed in or not
+CITIZEN = "citizen"  # a signed-in citizen; nothing private in the path
+MINE = "citizen's own"  # a citizen's own matter: no other citizen may open it
+STAFF = "staff"  # an officer; nothing scoped in the path
+OBJECT = "object-bearing staff"  # an officer who may see the object in the path
+API = "api"  # a token or an officer's session
+API_OBJECT = "api, object-bearing"
+API_PUBLIC = "api, public"
+
+
+@dataclass(frozen=True)
+class R:
+    """One route's entry. `params` maps each path parameter to a world object ("case"), an
+    attribute of one ("application.number"), or a literal ("=xlsx"). `owner` is the city user (or
+    world key) who may open it; `heavy` routes (report packs, exports) are not fetched by officers,
+    only checked for who is turned away."""
+
+    kind: str
+    params: dict = field(default_factory=dict)
+    owner: str = "station_officer"
+    heavy: bool = False
+
+
+def r(kind, /, owner="station_officer", heavy=False, **params) -> R:
+    return R(kind, params, owner, heavy)
+
 
 #: Django's admin is its own permission system (is_staff): one rule covers all of it.
 ADMIN_PREFIX = "admin/"
@@ -383,4 +411,16 @@ def build_world(city, citizen) -> dict:
     w["identity_change"] = RequestIdentityChange(
         citizen=citizen, station=city.station_a1.pk, name="张三丰", id_number="110105194912310038", reason="姓名变更"
     ).execute()
+    for part in matrix_parts():
+        w.update(part.world(city, citizen, w))
     return w
+
+
+#: The apps whose matrix entries and world objects live in tests/matrix_parts/<app>.py.
+MATRIX_PARTS = ["communities", "disputes", "posts", "patrol", "missing"]
+
+
+def matrix_parts() -> list:
+    """Each part module has HTML and API_ROUTES (entries as in the main table) and world(city,
+    citizen, w) -> dict of the objects of station A1 its entries name."""
+    return [importlib.import_module(f"tests.matrix_parts.{name}") for name in MATRIX_PARTS]

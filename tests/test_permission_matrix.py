@@ -17,7 +17,6 @@ Rules, with the shared test city:
 """
 
 import json
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -29,37 +28,26 @@ from django.utils import timezone
 
 from anmin.core.models import AuditEntry
 from tests.conftest import portal_client
-from tests.matrix import api_bodies, api_routes, build_world, example, html_routes
+from tests.matrix import (
+    API,
+    API_OBJECT,
+    API_PUBLIC,
+    CITIZEN,
+    MINE,
+    OBJECT,
+    PUBLIC,
+    STAFF,
+    R,
+    api_bodies,
+    api_routes,
+    build_world,
+    example,
+    html_routes,
+    matrix_parts,
+    r,
+)
 
 pytestmark = pytest.mark.django_db
-
-# Kinds of route.
-PUBLIC = "public"  # anyone, signed in or not
-CITIZEN = "citizen"  # a signed-in citizen; nothing private in the path
-MINE = "citizen's own"  # a citizen's own matter: no other citizen may open it
-STAFF = "staff"  # an officer; nothing scoped in the path
-OBJECT = "object-bearing staff"  # an officer who may see the object in the path
-API = "api"  # a token or an officer's session
-API_OBJECT = "api, object-bearing"
-API_PUBLIC = "api, public"
-
-
-@dataclass(frozen=True)
-class R:
-    """One route's entry. `params` maps each path parameter to a world object ("case"), an
-    attribute of one ("application.number"), or a literal ("=xlsx"). `owner` is the city user (or
-    world key) who may open it; `heavy` routes (report packs, exports) are not fetched by officers,
-    only checked for who is turned away."""
-
-    kind: str
-    params: dict = field(default_factory=dict)
-    owner: str = "station_officer"
-    heavy: bool = False
-
-
-def r(kind, /, owner="station_officer", heavy=False, **params) -> R:
-    return R(kind, params, owner, heavy)
-
 
 HTML = {
     # 登录、首页、语言
@@ -324,6 +312,11 @@ API_ROUTES = {
     # 个人信息: one field in full, audited (the record is in the body; out of scope is 404)
     "POST /pii/reveal": r(API),
 }
+
+# Each newer app keeps its entries beside its own world objects (tests/matrix_parts/<app>.py).
+for _part in matrix_parts():
+    HTML.update(_part.HTML)
+    API_ROUTES.update(_part.API_ROUTES)
 
 STAFF_LOGIN = resolve_url(settings.LOGIN_URL)
 PORTAL_LOGIN = "/portal/login/"

@@ -1,5 +1,6 @@
 """`anmin demo`: migrate, build the demo city into an empty database, print the logins, serve."""
 
+import importlib
 import time
 import unicodedata
 from datetime import timedelta
@@ -18,6 +19,14 @@ from anmin.demo.portal import build_demo_portal
 from anmin.incidents import suggest
 from anmin.library.seed import seed_library
 from anmin.org.models import Organization
+
+DEMO_PARTS = [
+    "anmin.demo.communities",
+    "anmin.demo.disputes",
+    "anmin.demo.posts",
+    "anmin.demo.patrol",
+    "anmin.demo.missing",
+]
 
 MAX_DAYS = 366
 
@@ -82,6 +91,12 @@ class Command(BaseCommand):
                 clocks, result = start_demo_clocks(timezone.now())
                 self.stdout.write(f"  办案时限：{clocks} 个时钟（临期 {result.due_soon}，超期 {result.overdue}）")
                 self.stdout.write(f"  {build_demo_portal()}")
+                # The 基层 parts, each its own module with build(now) -> a line for the log, in
+                # this order: disputes, visits and groups need the communities.
+                for part in DEMO_PARTS:
+                    line = importlib.import_module(part).build(timezone.now())
+                    if line:
+                        self.stdout.write(f"  {line}")
                 created, _skipped = seed_library()
                 self.stdout.write(f"  典型案例：{created} 篇")
                 # The intake's category suggestions learn from closed incidents, as a bureau's would
