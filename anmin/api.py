@@ -248,6 +248,7 @@ from anmin.feedback.api import router as feedback_router  # noqa: E402
 from anmin.incidents.api import router as incidents_router  # noqa: E402
 from anmin.library.api import router as library_router  # noqa: E402
 from anmin.missing.api import router as missing_router  # noqa: E402
+from anmin.missing.broadcast_api import router as missing_groups_router  # noqa: E402
 from anmin.patrol.api import router as patrol_router  # noqa: E402
 from anmin.posts.api import router as posts_router  # noqa: E402
 from anmin.property.api import router as property_router  # noqa: E402
@@ -276,6 +277,7 @@ api.add_router("/", disputes_router)
 api.add_router("/", posts_router)
 api.add_router("/", patrol_router)
 api.add_router("/", missing_router)
+api.add_router("/", missing_groups_router)
 
 
 @docs_guard

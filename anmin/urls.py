@@ -41,4 +41,5 @@ urlpatterns = [
     path("", include("anmin.posts.urls")),
     path("", include("anmin.patrol.urls")),
     path("", include("anmin.missing.urls")),
+    path("", include("anmin.missing.broadcast_urls")),
 ]

@@ -417,7 +417,7 @@ def build_world(city, citizen) -> dict:
 
 
 #: The apps whose matrix entries and world objects live in tests/matrix_parts/<app>.py.
-MATRIX_PARTS = ["communities", "disputes", "posts", "patrol", "missing"]
+MATRIX_PARTS = ["communities", "disputes", "posts", "patrol", "missing", "missing_groups"]
 
 
 def matrix_parts() -> list:

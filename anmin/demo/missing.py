@@ -1,4 +1,4 @@
-"""The demo city's missing (filled in as the feature lands)."""
+"""The demo city's work groups for missing-person alerts (filled in as the feature lands)."""
 
 from datetime import datetime
 

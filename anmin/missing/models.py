@@ -72,6 +72,11 @@ class MissingCase(models.Model):
     )
     # PFIF person_record_id ("domain/unique") — ours for cases opened here, the other repository's for imports.
     pfif_id = models.CharField(_("PFIF 记录号"), max_length=200, unique=True, null=True, blank=True)
+    # PIPL: a name and photo go beyond the police (PFIF export) only with the family's consent; the
+    # alert to the bureau's own work groups is part of the search and needs none.
+    may_publish = models.BooleanField(
+        _("同意公开"), default=False, help_text=_("家属同意将寻人信息公开（如导出到 Person Finder）")
+    )
     status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.SEARCHING)
     found_at = models.DateTimeField(_("找到时间"), null=True, blank=True)
     created_by = models.ForeignKey(
@@ -126,3 +131,8 @@ class Clue(models.Model):
 
     def __str__(self):
         return f"{self.case} {self.at:%Y-%m-%d %H:%M}"
+
+
+# The broadcast's models (groups, rings, sends) live in their own module; imported here so Django
+# finds them as this app's models.
+from anmin.missing.broadcast_models import *  # noqa: E402, F403

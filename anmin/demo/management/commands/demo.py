@@ -26,6 +26,7 @@ DEMO_PARTS = [
     "anmin.demo.posts",
     "anmin.demo.patrol",
     "anmin.demo.missing",
+    "anmin.demo.missing_cases",
 ]
 
 MAX_DAYS = 366

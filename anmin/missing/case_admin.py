@@ -1,0 +1,1 @@
+"""Admin of missing-person cases and clues (filled in as it lands)."""
