@@ -164,6 +164,9 @@ FIELDS: dict[str, PiiField] = _fields(
     ("missing.name", "reports.MissingPersonReport", "name", N),
     ("missing.reporter_name", "reports.MissingPersonReport", "citizen.name", N),
     ("missing.reporter_phone", "reports.MissingPersonReport", "citizen.phone", P),
+    # 走失/被拐案件: the missing person; who gave a clue.
+    ("missing_case.name", "missing.MissingCase", "full_name", N),
+    ("missing_clue.author", "missing.Clue", "author_name", N, "case"),
     # 回访
     ("survey.phone", "feedback.Survey", "phone", P),
     # 涉案人员 and 涉案财物
