@@ -12,7 +12,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anmin.core.actions import Action
+from anmin.core.actions import Action, after_commit
 from anmin.core.cache import TtlCache
 from anmin.core.crypto import matching
 from anmin.core.errors import ActionError, Conflict, Denied
@@ -24,6 +24,7 @@ from anmin.geo.coords import distance_m
 from anmin.geo.models import GridCell
 from anmin.incidents.categories import resolve_category
 from anmin.incidents.models import INTAKE_KEY_TTL, Category, DailySequence, Incident, IncidentEvent, IntakeKey
+from anmin.incidents.signals import announce_received
 from anmin.org.models import Organization
 
 #: Code-table rows and the bureau code, per process; cleared on any change (see IncidentsConfig.ready).
@@ -330,6 +331,7 @@ class ReceiveCall(Action):
             {"number": incident.number, "category": call.category.code, "station": incident.station.code},
         )
         publish_incident(incident, new=True, event="received")
+        after_commit(lambda: announce_received(incident, self.by))
         return incident, True
 
     def _merge(self, incident: Incident, call: CallData) -> Incident:
