@@ -185,6 +185,12 @@ FIELDS: dict[str, PiiField] = _fields(
     ("exam_applicant.name", "bookings.ExamApplicant", "name", N),
     ("exam_applicant.id_number", "bookings.ExamApplicant", "id_number", ID),
     ("exam_booking.name", "bookings.ExamBooking", "applicant.name", N),
+    # 矛盾纠纷: the parties; 访民: the person visited
+    ("dispute_party.name", "disputes.DisputeParty", "name", N, "dispute"),
+    ("dispute_party.phone", "disputes.DisputeParty", "phone", P, "dispute"),
+    ("dispute_party.id_number", "disputes.DisputeParty", "id_number", ID, "dispute"),
+    ("visit.person_name", "disputes.Visit", "person_name", N),
+    ("visit.person_phone", "disputes.Visit", "person_phone", P),
 )
 del P, ID, N
 
