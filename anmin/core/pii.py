@@ -191,6 +191,11 @@ FIELDS: dict[str, PiiField] = _fields(
     ("dispute_party.id_number", "disputes.DisputeParty", "id_number", ID, "dispute"),
     ("visit.person_name", "disputes.Visit", "person_name", N),
     ("visit.person_phone", "disputes.Visit", "person_phone", P),
+    # 智慧平安社区: the 网格员 (civilians), and the person a community system's lead names
+    ("grid_worker.name", "communities.GridWorker", "name", N, "community"),
+    ("grid_worker.phone", "communities.GridWorker", "phone", P, "community"),
+    ("community_lead.person_name", "communities.Lead", "person_name", N),
+    ("community_lead.person_id_number", "communities.Lead", "person_id_number", ID),
 )
 del P, ID, N
 
