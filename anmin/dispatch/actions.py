@@ -5,7 +5,7 @@ from django.db import IntegrityError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from anmin.core.actions import Action
+from anmin.core.actions import Action, after_commit
 from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.events import publish
 from anmin.dispatch import signals
@@ -346,6 +346,8 @@ class ReportPosition(Action):
         Unit.objects.filter(pk=self.unit.pk).update(lat=self.lat, lon=self.lon, position_at=now, updated_at=now)
         self.unit.refresh_from_db()
         publish_unit(self.unit, event="position")
+        unit, lat, lon = self.unit, self.lat, self.lon
+        after_commit(lambda: signals.position_reported.send(sender=Unit, unit=unit, lat=lat, lon=lon, at=now))
         return self.unit
 
 

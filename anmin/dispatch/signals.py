@@ -13,3 +13,7 @@ from django.dispatch import Signal
 #: sender=Incident; kwargs: incident, assignment (the 反馈 that closed it), by. The incident became
 #: 已反馈: no unit is left on it. Sent again when a reopened incident is reported back again.
 incident_reported = Signal()
+
+#: sender=Unit; kwargs: unit, lat, lon, at. A unit's phone reported a position (sent after the
+#: report commits). The unit row keeps only the last one; apps that need the history keep it.
+position_reported = Signal()
