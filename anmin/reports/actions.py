@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from anmin.citizens import sms
 from anmin.citizens.actions import clean_phone
 from anmin.citizens.models import Citizen
-from anmin.core.actions import Action
+from anmin.core.actions import Action, after_commit
 from anmin.core.errors import ActionError, Conflict, Denied
 from anmin.core.idnumber import clean_id_number
 from anmin.core.pii import mask_name
@@ -44,6 +44,7 @@ from anmin.reports.models import (
     hash_tracking_code,
 )
 from anmin.reports.plates import clean_plate
+from anmin.reports.signals import missing_reported
 
 MIN_ACCIDENT_PHOTOS = 3
 MAX_ACCIDENT_PHOTOS = 12
@@ -751,6 +752,7 @@ class ReportMissingPerson(WritesFiles):
         self.written.append(report.photo)
         report.save()
         self.audit(report, {"number": report.number, "station": report.station.code, "photo": self.checked.sha256})
+        after_commit(lambda: missing_reported.send(sender=MissingPersonReport, report=report))
         return report
 
 
