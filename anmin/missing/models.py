@@ -122,6 +122,15 @@ class Clue(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, related_name="+", on_delete=models.PROTECT
     )
     pfif_id = models.CharField(_("PFIF 记录号"), max_length=200, unique=True, null=True, blank=True)
+    # The work group whose alert link the clue came through (the broadcast's clue page).
+    via_group = models.ForeignKey(
+        "missing.Group",
+        verbose_name=_("来自工作群"),
+        null=True,
+        blank=True,
+        related_name="+",
+        on_delete=models.SET_NULL,
+    )
     at = models.DateTimeField(_("时间"), default=timezone.now)
 
     class Meta:
