@@ -293,6 +293,12 @@ MAP_CENTRE = (envfloat("MAP_CENTRE_LAT", 37.735), envfloat("MAP_CENTRE_LON", 115
 if not (-90 <= MAP_CENTRE[0] <= 90 and -180 <= MAP_CENTRE[1] <= 180):
     raise ImproperlyConfigured(f"MAP_CENTRE_LAT/MAP_CENTRE_LON out of range: {MAP_CENTRE}")
 MAP_ZOOM = envint("MAP_ZOOM", 12, minimum=3, maximum=18)
+# PFIF record ids are "domain/unique"; the domain names this repository as the records' home
+# (Person Finder keeps it through every copy). The default is a reserved .example name, so a
+# quickstart never claims a real bureau's domain.
+PFIF_DOMAIN = envstr("PFIF_DOMAIN", "anmin.hengshui.gov.cn.example")
+if not PFIF_DOMAIN or not PFIF_DOMAIN.replace(".", "").replace("-", "").isascii() or "/" in PFIF_DOMAIN:
+    raise ImproperlyConfigured(f"PFIF_DOMAIN {PFIF_DOMAIN!r} is not a domain name")
 GRID_RESOLUTION = envint("GRID_RESOLUTION", 8, minimum=5, maximum=11)
 ROAD_FACTOR = envfloat("ROAD_FACTOR", 1.4)
 REPEAT_CALL_MINUTES = envint("REPEAT_CALL_MINUTES", 10, minimum=1)
