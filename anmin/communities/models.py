@@ -238,6 +238,11 @@ class LeadSource(models.Model):
     def __str__(self):
         return self.name
 
+    @property
+    def audit_label(self) -> str:
+        """How the audit trail names the system when it posts a lead."""
+        return f"lead-source:{self.key_prefix}"
+
     @staticmethod
     def hash_key(raw: str) -> str:
         return hashlib.sha256(raw.encode()).hexdigest()

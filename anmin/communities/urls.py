@@ -1,5 +1,17 @@
-from django.urls import path  # noqa: F401 - the app's pages are added here
+from django.urls import path
+
+from anmin.communities import views
 
 app_name = "communities"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("communities/", views.community_list, name="list"),
+    path("communities/new/", views.community_new, name="new"),
+    path("communities/<int:pk>/", views.community_detail, name="detail"),
+    path("communities/<int:pk>/edit/", views.community_edit, name="edit"),
+    path("communities/<int:pk>/parts/", views.community_parts, name="parts"),
+    path("communities/<int:pk>/incidents/", views.community_incidents, name="incidents"),
+    path("communities/<int:pk>/cases/", views.community_cases, name="cases"),
+    path("communities/<int:pk>/leads/", views.community_leads, name="leads"),
+    path("communities/leads/<int:pk>/mark/", views.mark_lead, name="mark-lead"),
+]
