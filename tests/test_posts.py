@@ -304,7 +304,8 @@ def test_the_shift_page_shows_the_hit_and_takes_its_handling(city, shift, wanted
         page = client.get(f"/posts/shifts/{shift.pk}/").content.decode()
         assert "比中布控名单" in page and "涉嫌盗窃车辆" in page
         record = CheckRecord.objects.get()
-        response = client.post(f"/posts/checks/{record.pk}/handle/", {"handling": "handed_over", "note": "带离移交刑侦"})
+        handling = {"handling": "handed_over", "note": "带离移交刑侦"}
+        response = client.post(f"/posts/checks/{record.pk}/handle/", handling)
         assert response.status_code == 302
         assert "已登记比中处置" in client.get(response.url).content.decode()
     record.refresh_from_db()
