@@ -35,6 +35,7 @@ from anmin.cases.models import Case
 from anmin.core.actions import Action
 from anmin.geo.models import GridCell
 from anmin.incidents.models import Incident
+from anmin.missing.pfif import import_pfif
 from anmin.org.models import Officer, Organization
 from anmin.stats import rollups
 from anmin.stats.rows import Categories, Row
@@ -586,4 +587,9 @@ def import_cases(path, *, report_path=None, progress: Progress | None = None) ->
     return run(CaseImporter, path, report_path=report_path, progress=progress)
 
 
-IMPORTERS = {"incidents": import_incidents, "cases": import_cases, "addresses": import_addresses}
+IMPORTERS = {
+    "incidents": import_incidents,
+    "cases": import_cases,
+    "addresses": import_addresses,
+    "pfif": import_pfif,
+}
