@@ -108,7 +108,7 @@ def plan_out(row: queries.PlanCoverage) -> dict:
         "unit": plan.unit.callsign,
         "station": plan.station.name,
         "shift": plan.shift,
-        "shift_label": plan.get_shift_display(),
+        "shift_label": str(plan.get_shift_display()),
         "shift_start": plan.shift_start.isoformat(),
         "shift_end": plan.shift_end.isoformat(),
         "points": row.points,
@@ -155,7 +155,7 @@ def list_plans(request, query: Query[PlanQuery]):
     )
     return {
         "station": station.name,
-        "shift_label": Shift(query.shift).label,
+        "shift_label": str(Shift(query.shift).label),
         "totals": queries.totals(rows),
         "plans": [plan_out(r) for r in rows],
     }
