@@ -23,6 +23,8 @@
   const incidentLayer = L.layerGroup().addTo(map), unitLayer = L.layerGroup().addTo(map);
   const layers = L.control.layers(null, { [t.tGrid]: gridLayer, [t.tPosts]: postLayer, [t.tLines]: lineLayer,
     [t.tIncidents]: incidentLayer, [t.tUnits]: unitLayer }, { position: "bottomright" }).addTo(map);
+  /* 警情热点 (anmin/patrol/static/patrol/hotspots.js): a layer that starts off, fetched when turned on. */
+  if (window.AnminHotspots) window.AnminHotspots.attach(map, layers, coords);
   /* County and jurisdiction outlines, when the shared map factory provides them (map.anmin). */
   let boundariesListed = false;
   function listBoundaries() {
