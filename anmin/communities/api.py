@@ -149,7 +149,11 @@ class LeadFilter(Schema):
 
 
 class MarkIn(Schema):
-    status: Lead.Status = Field(..., description="核查结果：checked 已核查、useless 无价值、arrest 抓获、solved 破案")
+    # A plain string checked by the action, so the lead is looked up (and an outsider answered 404)
+    # before the value is judged.
+    status: str = Field(
+        ..., max_length=10, description="核查结果：checked 已核查、useless 无价值、arrest 抓获、solved 破案"
+    )
     case_number: str = Field("", max_length=24, description="案件编号（破案必填；抓获时与接警单号二选一）")
     incident_number: str = Field("", max_length=24, description="接警单号（抓获时可填）")
     note: str = Field("", max_length=500)
