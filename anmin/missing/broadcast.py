@@ -9,7 +9,8 @@ retry or for the robot's rate-limit window); the task re-enqueues itself for tha
 
 Which groups a ring reaches (every active group of the bureau is a candidate):
 - a radius step: groups whose point (own, else community's, else township's) lies within the radius
-  of the last-seen point — a group with its own radius counts when the two circles meet;
+  of the last-seen point — a group with its own radius counts when the two circles meet — and the
+  groups of the case's station (the person was lost in its area);
 - station: groups owned by the case's station or a unit under it, and groups whose own circle holds
   the last-seen point;
 - township: the above, and groups of the case's township — a township group of that township, a
@@ -104,7 +105,10 @@ def reached_by(rule: RingRule, case: MissingCase, groups: list[Group], towns) ->
         dist = distance_km(here.point, place.point) if place.point else None
         own_circle = dist is not None and group.radius_km is not None and dist <= group.radius_km
         if rule.reach == Reach.RADIUS:
-            hit = dist is not None and dist <= (rule.radius_km or 0) + (group.radius_km or 0)
+            # The station's own groups are inside any radius: the person was lost in its area.
+            hit = group.org.path.startswith(station_path) or (
+                dist is not None and dist <= (rule.radius_km or 0) + (group.radius_km or 0)
+            )
         elif rule.reach == Reach.CITY:
             hit = True
         else:
@@ -151,7 +155,7 @@ def message_for(case: MissingCase, group: Group, kind: str) -> vendors.Message:
     name = mask_name(case.full_name) or _("（姓名未知）")
     if kind == MessageKind.THANKS:
         title = _("已找到，感谢 %(number)s") % {"number": case.number}
-        text = _("**已找到，感谢**\n\n%(name)s（%(number)s）已找到，感谢群内各位的关注和线索！") % {
+        text = _("%(name)s（%(number)s）已找到，感谢群内各位的关注和线索！") % {
             "name": name,
             "number": case.number,
         }
@@ -166,7 +170,6 @@ def message_for(case: MissingCase, group: Group, kind: str) -> vendors.Message:
     )
     when = timezone.localtime(case.last_seen_at).strftime("%Y-%m-%d %H:%M")
     lines = [
-        _("**协查寻人（%(category)s）**") % {"category": case.get_category_display()},
         _("姓名：%(name)s %(who)s") % {"name": name, "who": who},
         _("特征：%(text)s") % {"text": case.description},
         _("最后出现：%(when)s %(place)s") % {"when": when, "place": case.last_seen_place},
@@ -177,7 +180,7 @@ def message_for(case: MissingCase, group: Group, kind: str) -> vendors.Message:
             _("如有线索请联系 %(station)s 值班电话 %(phone)s")
             % {"station": case.station.name, "phone": case.station.phone}
         )
-    title = _("协查寻人 %(number)s") % {"number": case.number}
+    title = _("协查寻人（%(category)s）%(number)s") % {"category": case.get_category_display(), "number": case.number}
     return vendors.Message(title, "\n\n".join(lines), clue_link(case, group))
 
 

@@ -93,7 +93,9 @@ def _with_query(url: str, extra: str) -> str:
 def request_for(kind: str, url: str, secret: str, message: Message, *, now: float | None = None) -> tuple[str, dict]:
     """The URL to POST to and the JSON body, for a robot of `kind`."""
     now = time.time() if now is None else now
-    linked = message.text + (f"\n\n[点此提供线索]({message.link})" if message.link else "")
+    linked = (
+        f"#### {message.title}\n\n" + message.text + (f"\n\n[点此提供线索]({message.link})" if message.link else "")
+    )
     if kind == "dingtalk":
         ts = int(now * 1000)
         if secret:
@@ -101,7 +103,7 @@ def request_for(kind: str, url: str, secret: str, message: Message, *, now: floa
         return url, {"msgtype": "markdown", "markdown": {"title": message.title, "text": linked}}
     if kind == "feishu":
         ts = int(now)
-        lines = [[{"tag": "text", "text": line}] for line in message.text.replace("**", "").splitlines() if line]
+        lines = [[{"tag": "text", "text": line}] for line in message.text.splitlines() if line]
         if message.link:
             lines.append([{"tag": "a", "text": "提供线索", "href": message.link}])
         body: dict = {"msg_type": "post", "content": {"post": {"zh_cn": {"title": message.title, "content": lines}}}}
@@ -162,7 +164,7 @@ def deliver(group, message: Message) -> Outcome:
         phones = [p for p in group.phones.split() if p]
         if not phones:
             return Outcome(False, False, "短信列表没有手机号码")
-        text = f"{message.title}\n{message.text.replace('**', '')}" + (f"\n{message.link}" if message.link else "")
+        text = f"{message.title}\n{message.text}" + (f"\n{message.link}" if message.link else "")
         for phone in phones:
             send_sms(phone, text)
         return Outcome(True, False, f"已提交短信平台：{len(phones)} 个号码")
