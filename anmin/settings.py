@@ -325,6 +325,11 @@ INSPECTION_IDLE_DAYS = envint("INSPECTION_IDLE_DAYS", 30, minimum=1)
 # DEBUG and is refused otherwise (system check anmin.E031): production names its platform's client.
 SMS_BACKEND = envstr("SMS_BACKEND", "anmin.citizens.sms.LogBackend" if DEBUG else "")
 SMS_PER_PHONE_HOUR = envint("SMS_PER_PHONE_HOUR", 5, minimum=1)
+# Missing-person alerts to work groups: "http" posts to each group's webhook; "log" (the default with
+# DEBUG, as in the demo, whose groups' webhooks point nowhere) writes each message to the log instead.
+MISSING_BROADCAST_TRANSPORT = envstr("MISSING_BROADCAST_TRANSPORT", "log" if DEBUG else "http")
+if MISSING_BROADCAST_TRANSPORT not in ("http", "log"):
+    raise ImproperlyConfigured(f"MISSING_BROADCAST_TRANSPORT must be http or log, got {MISSING_BROADCAST_TRANSPORT!r}")
 SMS_PER_IP_HOUR = envint("SMS_PER_IP_HOUR", 20, minimum=1)
 # 实名认证: a class with verify(name, id_number) -> Verdict. The population service's client posts
 # {name, id_number} to REALNAME_SERVICE_URL and reads {match}; the development verifier accepts the
