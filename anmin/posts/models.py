@@ -120,10 +120,10 @@ class PostRing(models.Model):
     """Which of the four rings of prevention (四道防控圈) a post belongs to."""
 
     class Ring(models.IntegerChoices):
-        CORE = 1, _("第一道：城区核心圈")
-        URBAN = 2, _("第二道：城区外围圈")
-        SUBURB = 3, _("第三道：城郊圈")
-        BORDER = 4, _("第四道：市界圈")
+        CORE = 1, _("第一道：中心城区圈")
+        URBAN = 2, _("第二道：城区圈")
+        OUTER = 3, _("第三道：城区外围圈")
+        GATEWAY = 4, _("第四道：进出城检查站圈")
 
     post = models.OneToOneField(Post, verbose_name=_("点位"), related_name="ring", on_delete=models.CASCADE)
     ring = models.PositiveSmallIntegerField(_("防控圈"), choices=Ring.choices)
