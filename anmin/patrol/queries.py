@@ -97,5 +97,6 @@ def totals(rows: list[PlanCoverage]) -> dict:
         "visited": visited,
         "share": (visited / planned) if planned else None,
         "distance_m": round(sum(r.result.distance_m for r in rows)),
+        "distance_km": round(sum(r.result.distance_m for r in rows) / 1000, 1),
         "present_s": round(sum(sum(r.result.present_s) for r in rows)),
     }

@@ -11,11 +11,27 @@
   const d = script ? Object.assign({}, script.dataset) : {};
   /* Level 0 (coolest) to 4 (hottest), a sequential yellow-to-red scale readable on grey tiles. */
   const COLOURS = ["#ffffb2", "#fecc5c", "#fd8d3c", "#f03b20", "#bd0026"];
+  /* The legend's look travels with the layer: the board and the dashboard load no stylesheet of ours. */
+  const STYLE = `.hotspot-legend { background: rgba(255, 255, 255, 0.94); padding: 6px 8px; border-radius: 4px; font-size: 12px;
+  line-height: 1.7; box-shadow: 0 1px 4px rgba(0, 0, 0, 0.3); color: #1f2328; }
+.hotspot-legend i { display: inline-block; width: 16px; height: 10px; margin-right: 1px; vertical-align: middle; }
+.hotspot-legend select { font-size: 12px; margin-left: 4px; min-width: 10em; }
+.hotspot-legend .muted { color: #5f6b7a; }`;
+  function addStyle() {
+    if (document.getElementById("hotspot-style")) return;
+    const el = document.createElement("style");
+    el.id = "hotspot-style";
+    el.textContent = STYLE;
+    document.head.appendChild(el);
+  }
   const esc = (t) => String(t).replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]);
 
   function create(map, coords, opts) {
     const o = opts || {};
     const group = L.layerGroup();
+    /* Under the page's own lines and markers (overlayPane 400), above the boundaries (≤ 390). */
+    if (!map.getPane("hotspots")) map.createPane("hotspots").style.zIndex = "395";
+    const renderer = L.canvas({ pane: "hotspots" });
     const show = (p) => (coords ? coords.show(p[0], p[1]) : p);
     let band = "", legend = null, fitted = false;
 
@@ -30,7 +46,7 @@
       for (const c of data.cells) {
         const ring = c.boundary.map(show);
         bounds.push(...ring);
-        L.polygon(ring, { color: "#8a3b12", weight: 0.6, fillColor: COLOURS[c.level], fillOpacity: 0.2 + 0.13 * c.level })
+        L.polygon(ring, { pane: "hotspots", renderer, color: "#8a3b12", weight: 0.6, fillColor: COLOURS[c.level], fillOpacity: 0.2 + 0.13 * c.level })
           .bindTooltip(`${esc(c.name)} · ${esc(c.station)} · ${esc(d.tScore)} ${Number(c.score).toFixed(1)}`, { sticky: true })
           .addTo(group);
       }
@@ -40,7 +56,8 @@
     }
     function showLegend(data) {
       if (legend) legend.remove();
-      legend = L.control({ position: o.legendPosition || "bottomleft" });
+      addStyle();
+      legend = L.control({ position: o.legendPosition || "topright" });
       legend.onAdd = () => {
         const div = L.DomUtil.create("div", "hotspot-legend");
         const options = [`<option value="all"${data.band === "all" ? " selected" : ""}>—</option>`]
