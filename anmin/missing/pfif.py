@@ -11,9 +11,11 @@ incident, the station's internal notes or the photo (served to officers only; th
 URL to put in photo_url).
 
 PFIF has no field for the last-seen point. A case opened here carries it as its first note
-(status believed_missing, `last_known_location` "lat,lon place", source_date the time last seen);
+(`last_known_location` "lat,lon", the place in its text, source_date the time last seen);
 an import takes the case's point and time from the earliest note whose location is "lat,lon", so
-an export imported into an empty database gives the same persons and notes. PFIF has no category
+an export imported into an empty database gives the same persons and notes. (A clue keeps no PFIF
+status beyond "found", so other statuses of imported notes are not exported again; a location
+that is a place name rather than a point is kept in the clue's text.) PFIF has no category
 either: an import derives it from the age (child under 14, elderly from 60).
 
 Security: the file is parsed by expat with every DTD refused before ElementTree sees it, so no
@@ -90,8 +92,8 @@ def _note(
     _add(note, "text", text)
 
 
-def _point(lat: float, lon: float, place: str = "") -> str:
-    return f"{lat:.6f},{lon:.6f} {place}".strip()
+def _point(lat: float, lon: float) -> str:
+    return f"{lat:.6f},{lon:.6f}"
 
 
 def export(cases) -> bytes:
@@ -124,8 +126,8 @@ def export(cases) -> bytes:
                 author=author,
                 source_date=case.last_seen_at,
                 made_contact=False,
-                status="believed_missing",
-                location=_point(case.lat, case.lon, case.last_seen_place),
+                status=None,
+                location=_point(case.lat, case.lon),
                 text=_("最后出现：%(place)s") % {"place": case.last_seen_place or _point(case.lat, case.lon)},
             )
         for clue in case.clues.all():
@@ -271,6 +273,8 @@ def _read_note(element: ET.Element, where: str, person_id: str) -> NoteIn:
     if status and status not in NOTE_STATUSES:
         r.fail("status", _("不是 PFIF 1.4 的状态值"))
     contact = r.text("author_made_contact", 5).lower()
+    location = r.text("last_known_location", 500)
+    text = r.text("text", 2000, required=True)
     if contact not in ("", "true", "false"):
         r.fail("author_made_contact", _("应为 true 或 false"))
     return NoteIn(
@@ -280,8 +284,10 @@ def _read_note(element: ET.Element, where: str, person_id: str) -> NoteIn:
         source_date=r.date("source_date"),
         made_contact=contact == "true",
         status=status,
-        location=_location(r.text("last_known_location", 500)),
-        text=r.text("text", 2000, required=True),
+        location=_location(location),
+        text=text
+        if _location(location) or not location
+        else _("%(text)s（最后所在：%(place)s）") % {"text": text, "place": location},
     )
 
 
@@ -417,7 +423,8 @@ class ImportPfif(Action):
                 self.audit(case, {"number": case.number, "pfif_id": case.pfif_id})
             elif person.full_name:
                 c.existing += 1
-            ours = {seen_note_id(case)}
+            # A case opened here writes its last-seen note on every export; an imported one keeps it as a clue.
+            ours = {seen_note_id(case)} if case.source != MissingCase.Source.PFIF else set()
             for note in person.notes:
                 if note.record_id in known_notes or note.record_id in ours:
                     c.existing += 1
