@@ -22,8 +22,9 @@ from anmin.org.models import Organization, scope_path
 #: How far from its point a community without an outline reaches, by kind. A 小区 in 衡水's city
 #: is a compound of a few blocks, typically 200–300 m across, so 150 m around its gate point takes
 #: in its buildings without reaching the next compound across the street; a 村 is a village of a
-#: few hundred households whose houses lie within about half a kilometre of its centre.
-DEFAULT_RADIUS_M = {"compound": 150, "village": 500}
+#: few hundred households whose houses lie within about half a kilometre of its centre, as does a
+#: city 社区 (居委会) of a few thousand households.
+DEFAULT_RADIUS_M = {"compound": 150, "village": 500, "neighbourhood": 500}
 #: Metres per degree of latitude (and of longitude at the equator): for the bounding boxes only.
 M_PER_DEG = 111_320
 
@@ -44,9 +45,12 @@ class Community(models.Model):
     class Kind(models.TextChoices):
         COMPOUND = "compound", _("小区")
         VILLAGE = "village", _("村")
+        # A 城市社区 (居委会's area): several 小区 and the streets between them. Kept for the 社区民警's
+        # work and its own figures; the 零发案小区率 does not count it, as it is not a 小区.
+        NEIGHBOURHOOD = "neighbourhood", _("社区")
 
     name = models.CharField(_("名称"), max_length=80)
-    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    kind = models.CharField(_("类型"), max_length=14, choices=Kind.choices)
     station = models.ForeignKey(
         Organization, verbose_name=_("责任派出所"), related_name="communities", on_delete=models.PROTECT
     )

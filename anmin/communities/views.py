@@ -91,6 +91,7 @@ def community_list(request):
             "nav": "communities",
             "period": period,
             "filters": data,
+            "kinds": Community.Kind.choices,
             "rate": rate,
             "page": page,
             "lead_total": leads.count(),
