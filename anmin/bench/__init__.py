@@ -199,6 +199,14 @@ def bench_categories(*, incidents: int = 200_000) -> Result:
     return run(incidents=incidents)
 
 
+def bench_hotspots() -> Result:
+    """警情研判: the Predictive Accuracy Index of the hotspot score against last week's counts on
+    held-out weeks of a generated history with repeat-location structure, and its speed."""
+    from anmin.bench.hotspots import run
+
+    return run()
+
+
 #: name → benchmark; the command passes only the options a benchmark's signature accepts.
 BENCHMARKS: dict[str, Callable[..., Result]] = {
     "dispatch": bench_dispatch,
@@ -210,6 +218,7 @@ BENCHMARKS: dict[str, Callable[..., Result]] = {
     "addresses": bench_addresses,
     "soak": bench_soak,
     "categories": bench_categories,
+    "hotspots": bench_hotspots,
 }
 
 
