@@ -53,6 +53,25 @@ class RecordPositionFix(Action):
         return PositionFix.objects.create(unit=self.unit, lat=self.lat, lon=self.lon, at=self.at)
 
 
+class RecordTrack(Action):
+    """Keeps a unit's positions reported together (a phone's buffer sent after it was out of
+    signal, or a track loaded from a GPS log) in its history, in one write."""
+
+    not_audited = "telemetry: positions as the phone reported them; the positions themselves are the record"
+
+    def __init__(self, *, unit: Unit, fixes: list[tuple[float, float, datetime]], by=None):
+        self.unit, self.fixes, self.by = unit, fixes, by
+
+    def check(self) -> None:
+        for lat, lon, _at in self.fixes:
+            if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+                raise ActionError(_("坐标无效"), field="fixes")
+
+    def run(self) -> int:
+        rows = [PositionFix(unit=self.unit, lat=lat, lon=lon, at=at) for lat, lon, at in self.fixes]
+        return len(PositionFix.objects.bulk_create(rows, batch_size=500))
+
+
 class GeneratePatrolPlans(Action):
     """生成巡逻方案: for one station and shift, a plan for each of its patrolling units (the hottest
     cells within its reach, a line through them). A plan already made for the shift is replaced."""
