@@ -22,7 +22,7 @@ from anmin.missing.models import Clue, MissingCase
 router = Router(tags=["missing"])
 
 
-class MissingIn(Schema):
+class MissingCaseIn(Schema):
     full_name: str = Field(..., max_length=200, description="走失人员姓名（加密存储，答复中脱敏）")
     category: Literal["elderly", "child", "other"] = Field(..., description="elderly 老人/失智，child 儿童，other 其他")
     description: str = Field(..., max_length=4000, description="体貌特征及衣着")
@@ -35,14 +35,14 @@ class MissingIn(Schema):
     may_publish: bool = Field(False, description="家属同意公开（仅此类案件进入 PFIF 导出）")
 
 
-class FoundIn(Schema):
+class MissingFoundIn(Schema):
     where: str = Field(..., max_length=400, description="找到地点")
     found_by: str = Field("", max_length=400, description="发现人")
     found_at: datetime | None = Field(None, description="找到时间，默认现在")
     note: str = Field("", max_length=4000, description="情况说明")
 
 
-class ClueIn(Schema):
+class MissingClueIn(Schema):
     text: str = Field(..., max_length=4000, description="线索内容")
     author_name: str = Field("", max_length=400, description="提供人")
     place: str = Field("", max_length=400, description="地点（文字）")
@@ -51,14 +51,14 @@ class ClueIn(Schema):
     lon: float | None = None
 
 
-class MissingFilter(Schema):
+class MissingCaseFilter(Schema):
     status: MissingCase.Status | None = None
     category: MissingCase.Category | None = None
     limit: int = Field(50, ge=1, le=200)
     offset: Offset = 0
 
 
-class ClueOut(Schema):
+class MissingClueOut(Schema):
     at: datetime
     source: str
     source_label: str
@@ -70,7 +70,7 @@ class ClueOut(Schema):
     says_found: bool
 
 
-class RingOut(Schema):
+class MissingRingOut(Schema):
     step: int
     label: str
     reach: str
@@ -79,7 +79,7 @@ class RingOut(Schema):
     groups: list[str]
 
 
-class SendOut(Schema):
+class MissingSendOut(Schema):
     group: str
     kind: str
     kind_label: str
@@ -93,12 +93,12 @@ class SendOut(Schema):
     result: str
 
 
-class BroadcastOut(Schema):
-    rings: list[RingOut]
-    sends: list[SendOut]
+class MissingBroadcastOut(Schema):
+    rings: list[MissingRingOut]
+    sends: list[MissingSendOut]
 
 
-class MissingOut(Schema):
+class MissingCaseOut(Schema):
     id: int
     number: str
     full_name: str = Field(..., description="姓名（脱敏）")
@@ -123,9 +123,9 @@ class MissingOut(Schema):
     created_at: datetime
 
 
-class MissingDetailOut(MissingOut):
-    clues: list[ClueOut]
-    broadcast: BroadcastOut
+class MissingCaseDetailOut(MissingCaseOut):
+    clues: list[MissingClueOut]
+    broadcast: MissingBroadcastOut
 
 
 def case_out(case: MissingCase) -> dict:
@@ -184,16 +184,16 @@ def _case(request, case_id: int) -> MissingCase:
     return get_object_or_404(_visible(request), pk=case_id)
 
 
-@router.post("/missing", response={201: MissingOut}, summary="走失人员：登记（立即开始工作群协查）")
-def open_case(request, payload: MissingIn):
+@router.post("/missing", response={201: MissingCaseOut}, summary="走失人员：登记（立即开始工作群协查）")
+def open_case(request, payload: MissingCaseIn):
     """登记走失/被拐人员; the station is the jurisdiction of the last-seen point, and the first ring of
     work groups is alerted within a minute. A validation error names the field; nothing is written."""
     case = OpenMissingCase(by=request.user, data=payload.dict()).execute()
     return Status(201, case_out(MissingCase.objects.select_related("station", "incident").get(pk=case.pk)))
 
 
-@router.get("/missing", response=list[MissingOut], summary="走失人员：案件列表（本单位可见）")
-def list_cases(request, filters: Query[MissingFilter]):
+@router.get("/missing", response=list[MissingCaseOut], summary="走失人员：案件列表（本单位可见）")
+def list_cases(request, filters: Query[MissingCaseFilter]):
     qs = _visible(request)
     if filters.status:
         qs = qs.filter(status=filters.status)
@@ -225,24 +225,26 @@ def export_pfif(request):
     return response
 
 
-@router.get("/missing/{case_id}", response=MissingDetailOut, summary="走失人员：案件详情（含扩散圈、发送记录、线索）")
+@router.get(
+    "/missing/{case_id}", response=MissingCaseDetailOut, summary="走失人员：案件详情（含扩散圈、发送记录、线索）"
+)
 def get_case(request, case_id: Id):
     return detail_out(_case(request, case_id))
 
 
 @router.post(
     "/missing/{case_id}/found",
-    response={200: MissingDetailOut, **errors(409)},
+    response={200: MissingCaseDetailOut, **errors(409)},
     summary="走失人员：已找到（停止协查并向已通知的群致谢）",
 )
-def mark_found(request, case_id: Id, payload: FoundIn):
+def mark_found(request, case_id: Id, payload: MissingFoundIn):
     case = _case(request, case_id)
     MarkFound(case=case, by=request.user, data=payload.dict()).execute()
     return detail_out(_case(request, case_id))
 
 
-@router.post("/missing/{case_id}/clues", response={201: ClueOut}, summary="走失人员：录入线索")
-def add_clue(request, case_id: Id, payload: ClueIn):
+@router.post("/missing/{case_id}/clues", response={201: MissingClueOut}, summary="走失人员：录入线索")
+def add_clue(request, case_id: Id, payload: MissingClueIn):
     case = _case(request, case_id)
     clue = AddClue(case=case, by=request.user, data=payload.dict()).execute()
     return Status(201, clue_out(clue))
