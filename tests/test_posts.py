@@ -482,3 +482,35 @@ def test_the_post_page_rosters_a_week_through_its_form(city, checkpoint):
     again = client.post(f"/posts/{checkpoint.pk}/roster/", {"week_start": "2026-03-09"})
     assert again.status_code == 409 and "已有班次" in again.content.decode()
     assert client.get(f"/posts/{checkpoint.pk}/").status_code == 200
+
+
+# --- query counts ------------------------------------------------------------------------------
+
+
+def _queries_for(client, url) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client.get(url)  # the session and the menu's cached counts are loaded once, not per page
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(url).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_lists_cost_the_same_queries_for_one_post_or_many(city):
+    client = city.login(city.station_officer)
+    today = timezone.localdate()
+    first = make_post(city, name="检查站0")
+    roster(city, first, day=today, days=1)
+    shift = DutyShift.objects.filter(post=first).first()
+    one = _queries_for(client, "/posts/"), _queries_for(client, f"/posts/{first.pk}/")
+    one_shift = _queries_for(client, f"/posts/shifts/{shift.pk}/")
+    for i in range(1, 8):
+        roster(city, make_post(city, name=f"检查站{i}"), day=today, days=1)
+    for n in range(5):
+        RecordCheck(
+            shift=shift, by=city.patrol_officer, plate=f"冀T1234{n}", vehicle_type="car", at=shift.starts_at
+        ).execute()
+    assert _queries_for(client, "/posts/") == one[0]
+    assert _queries_for(client, f"/posts/{first.pk}/") == one[1]
+    assert _queries_for(client, f"/posts/shifts/{shift.pk}/") == one_shift
