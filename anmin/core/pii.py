@@ -196,6 +196,8 @@ FIELDS: dict[str, PiiField] = _fields(
     ("grid_worker.phone", "communities.GridWorker", "phone", P, "community"),
     ("community_lead.person_name", "communities.Lead", "person_name", N),
     ("community_lead.person_id_number", "communities.Lead", "person_id_number", ID),
+    # 检查站核查: the ID number of the person checked
+    ("post_check.id_number", "posts.CheckRecord", "id_number", ID),
 )
 del P, ID, N
 
