@@ -514,3 +514,16 @@ def test_the_lists_cost_the_same_queries_for_one_post_or_many(city):
     assert _queries_for(client, "/posts/") == one[0]
     assert _queries_for(client, f"/posts/{first.pk}/") == one[1]
     assert _queries_for(client, f"/posts/shifts/{shift.pk}/") == one_shift
+
+
+def test_the_checked_persons_id_number_is_revealed_only_through_the_audited_reveal(city, shift):
+    record = RecordCheck(shift=shift, by=city.patrol_officer, id_number=ID_OK, at=at(DAY, 9)).execute()
+    page = city.login(city.station_officer).get(f"/posts/{shift.post_id}/").content.decode()
+    assert ID_OK not in page and 'data-pii="post_check.id_number"' in page
+    body = json.dumps({"object": "post_check", "id": record.pk, "field": "id_number"})
+    before = AuditEntry.objects.filter(action="pii.reveal").count()
+    shown = city.api(city.station_officer).post("/api/v1/pii/reveal", body, content_type="application/json")
+    assert shown.json() == {"value": ID_OK}
+    assert AuditEntry.objects.filter(action="pii.reveal").count() == before + 1
+    refused = city.api(city.outsider).post("/api/v1/pii/reveal", body, content_type="application/json")
+    assert refused.status_code == 404
