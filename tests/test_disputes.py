@@ -386,3 +386,16 @@ def test_the_api_is_in_the_openapi_schema(city):
     schema = city.login(city.leader).get("/api/openapi.json").json()
     assert "/api/v1/disputes" in schema["paths"] and "/api/v1/disputes/{dispute_id}" in schema["paths"]
     assert schema["paths"]["/api/v1/disputes"]["post"]["summary"]
+
+
+def test_the_register_and_its_api_cost_the_same_for_3_or_30_disputes(city, django_assert_max_num_queries):
+    for n in range(30):
+        make_dispute(city, address=f"人民路 {n} 号")
+    client, api = city.login(city.station_officer), city.api(city.station_officer)
+    client.get(reverse("disputes:list"))  # warm the session and the menu
+    with django_assert_max_num_queries(15):
+        assert client.get(reverse("disputes:list")).status_code == 200
+    with django_assert_max_num_queries(8):
+        assert len(api.get("/api/v1/disputes").json()) == 30
+    with django_assert_max_num_queries(20):
+        assert client.get(reverse("disputes:report")).status_code == 200

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema
+from ninja import Status as Answer
 
 from anmin.core.errors import ActionError
 from anmin.core.pii import mask_id_number, mask_name, mask_phone
@@ -189,7 +190,7 @@ def create_dispute(request, payload: DisputeIn):
             raise ActionError("走访记录不存在或无权查看", field="visit_id", code="not_found")
     parties = [p.dict() for p in payload.parties]
     dispute = CreateDispute(by=request.user, data=data, parties=parties).execute()
-    return 201, detail_out(_visible(request).get(pk=dispute.pk))
+    return Answer(201, detail_out(_visible(request).get(pk=dispute.pk)))
 
 
 @router.post(
