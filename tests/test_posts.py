@@ -527,3 +527,16 @@ def test_the_checked_persons_id_number_is_revealed_only_through_the_audited_reve
     assert AuditEntry.objects.filter(action="pii.reveal").count() == before + 1
     refused = city.api(city.outsider).post("/api/v1/pii/reveal", body, content_type="application/json")
     assert refused.status_code == 404
+
+
+def test_a_standards_shift_pattern_is_checked(city, checkpoint):
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError) as exc:
+        PostStandard(post_kind=Post.Kind.CHECKPOINT, shift_pattern=["8-16"]).full_clean()
+    assert "shift_pattern" in exc.value.message_dict
+    with pytest.raises(ValidationError):
+        PostStandard(post_kind=Post.Kind.STREET, post=checkpoint, shift_pattern=["08:00-20:00"]).full_clean()
+    PostStandard(
+        post_kind=Post.Kind.CHECKPOINT, post=checkpoint, shift_pattern=["08:00-20:00", "20:00-08:00"]
+    ).full_clean()

@@ -7,6 +7,7 @@ The posts themselves are `anmin.geo.models.Post`; this app hangs its records on 
 from datetime import time
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -111,6 +112,16 @@ class PostStandard(models.Model):
             for s in cls.objects.filter(models.Q(post=post) | models.Q(post__isnull=True, post_kind=post.kind))
         }
         return found.get(post.pk) or found.get(None) or cls(post_kind=post.kind, shift_pattern=list(DEFAULT_PATTERN))
+
+    def clean(self):
+        try:
+            parse_pattern(self.shift_pattern or DEFAULT_PATTERN)
+        except ValueError:
+            raise ValidationError(
+                {"shift_pattern": _('班次格式应为 ["08:00-16:00", "16:00-24:00"]，1至6个班次')}
+            ) from None
+        if self.post_id is not None and self.post.kind != self.post_kind:
+            raise ValidationError({"post_kind": _("点位类型应与所选点位一致")})
 
     def pattern(self) -> list[tuple[time, int]]:
         return parse_pattern(self.shift_pattern or DEFAULT_PATTERN)
