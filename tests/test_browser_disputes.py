@@ -83,3 +83,51 @@ def test_a_visit_logged_from_the_phone_page(city, asgi_server, browser):
     page.click("#visit-to-dispute")
     page.wait_for_selector("#dispute-form")
     assert "停车位" in page.input_value("#id_description")
+
+
+def test_the_register_report_and_plans_read_in_chinese(city, asgi_server, browser):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from anmin.disputes.actions import CreateDispute, CreateVisitPlan, LogVisit
+    from tests.conftest import A1_POINT
+
+    for n, kind in enumerate(["neighbour", "family", "debt"]):
+        CreateDispute(
+            by=city.station_officer,
+            data={
+                "kind": kind,
+                "source": "walk_in",
+                "address": "桃城区人民路 8 号" if n < 2 else "河西小区 5 号楼",
+                "lat": A1_POINT[0],
+                "lon": A1_POINT[1],
+                "description": "演示纠纷",
+            },
+            parties=[{"name": "周建国", "phone": "13812345678"}],
+        ).execute()
+    plan = CreateVisitPlan(
+        by=city.station_officer,
+        officer=city.station_officer,
+        targets="3 号楼独居老人",
+        due_date=timezone.localdate() + timedelta(days=5),
+        planned_count=4,
+    ).execute()
+    LogVisit(by=city.station_officer, data={"plan": plan, "person_name": "孙大娘", "address": "3 号楼"}).execute()
+    page = logged_in_page(browser, asgi_server, city.station_officer)
+    page.goto(f"{asgi_server.url}/disputes/")
+    page.wait_for_selector("#disputes tr.dispute-row")
+    assert page.locator("#disputes tr.dispute-row").count() == 3
+    assert "周建国" not in page.content() and not RAW_ID.search(page.inner_text("main"))
+    shot(page, "disputes-list")
+    page.goto(f"{asgi_server.url}/disputes/report/")
+    page.wait_for_selector("#report tr.total-line")
+    assert "桃城区人民路 8 号" in page.inner_text("#repeat-addresses")
+    shot(page, "disputes-report")
+    page.click("#report tr.total-line th:nth-child(2) a")
+    page.wait_for_selector("#disputes tr.dispute-row")
+    assert page.locator("#disputes tr.dispute-row").count() == 3
+    page.goto(f"{asgi_server.url}/visits/plans/")
+    page.wait_for_selector("#plans tr.plan-row")
+    assert "1/4" in page.inner_text("#plans")
+    shot(page, "visits-plans")

@@ -399,3 +399,20 @@ def test_the_register_and_its_api_cost_the_same_for_3_or_30_disputes(city, djang
         assert len(api.get("/api/v1/disputes").json()) == 30
     with django_assert_max_num_queries(20):
         assert client.get(reverse("disputes:report")).status_code == 200
+
+
+def test_the_monthly_report_exports_to_excel(city):
+    from openpyxl import load_workbook
+
+    dec = timezone.make_aware(datetime(2026, 12, 3, 9))
+    agree(city, make_dispute(city, at=dec, found_at=dec, address="甲地"))
+    make_dispute(city, at=dec, found_at=dec, address="甲地")
+    response = city.login(city.station_officer).get(reverse("disputes:report") + "?month=2026-12&format=xlsx")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = load_workbook(io.BytesIO(response.content)).active
+    rows = [tuple(c for c in row if c is not None) for row in sheet.iter_rows(values_only=True)]
+    assert ("河西派出所", 2, 1, 50.0, 0, 1) in rows and ("合计", 2, 1, 50.0, 0, 1) in rows
+    assert ("甲地", 2) in rows
+    assert "张三丰" not in str(rows)
+    bad = city.login(city.station_officer).get(reverse("disputes:report") + "?month=2026-12&format=pdf")
+    assert bad.status_code == 400

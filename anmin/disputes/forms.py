@@ -48,6 +48,13 @@ class DisputeFilterForm(forms.Form):
     flagged = forms.BooleanField(label=_("仅风险预警"), required=False)
 
 
+class PrefillForm(forms.Form):
+    """The register form opened from an incident (?incident=) or a visit (?visit=)."""
+
+    incident = IdField(label=_("来源警情"), required=False)
+    visit = IdField(label=_("来源走访"), required=False)
+
+
 class DisputeForm(forms.Form):
     """排查登记 on the page: the dispute and up to PARTY_ROWS parties."""
 
@@ -131,6 +138,7 @@ STEP_FORMS = {
 
 class ReportForm(forms.Form):
     month = MonthField(label=_("月份"), required=False, max_length=7)
+    format = forms.ChoiceField(label=_("格式"), required=False, choices=[("", "HTML"), ("xlsx", "Excel")])
 
 
 class VisitForm(forms.Form):

@@ -27,6 +27,7 @@ from anmin.disputes.forms import (
     STEP_FORMS,
     DisputeFilterForm,
     DisputeForm,
+    PrefillForm,
     ReportForm,
     VisitForm,
     VisitPlanForm,
@@ -35,6 +36,7 @@ from anmin.disputes.forms import (
 from anmin.disputes.models import Dispute, Source, Step, Visit, VisitPlan, VisitTask
 from anmin.org.models import Officer, Organization
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: The register lists this many rows a page (the newest first).
 PAGE_ROWS = 100
 
@@ -89,11 +91,14 @@ def _prefill(request, user) -> dict:
     """The register form's first values: from an incident (its place, time, the caller as a party)
     or from a visit (its place and what was raised)."""
     initial = {}
-    incident_id, visit_id = request.GET.get("incident", ""), request.GET.get("visit", "")
-    if incident_id.isdigit():
+    asked = PrefillForm(request.GET)
+    if not asked.is_valid():
+        raise Http404
+    incident_id, visit_id = asked.cleaned_data["incident"], asked.cleaned_data["visit"]
+    if incident_id:
         from anmin.incidents.models import Incident
 
-        incident = Incident.objects.visible_to(user).filter(pk=int(incident_id)).first()
+        incident = Incident.objects.visible_to(user).filter(pk=incident_id).first()
         if incident is None:
             raise Http404
         initial.update(
@@ -103,8 +108,8 @@ def _prefill(request, user) -> dict:
             description=incident.description,
         )
         initial["_incident"] = incident
-    elif visit_id.isdigit():
-        visit = Visit.objects.visible_to(user).filter(pk=int(visit_id)).first()
+    elif visit_id:
+        visit = Visit.objects.visible_to(user).filter(pk=visit_id).first()
         if visit is None:
             raise Http404
         initial.update(
@@ -257,14 +262,14 @@ def monthly_report(request):
         error = first_error(form)
     lines, total = report.monthly(_disputes(user), year, month)
     officers = report.officer_counts(Officer.objects.visible_to(user), year, month)
-    context = {
-        "nav": "disputes",
-        "lines": lines,
-        "total": total,
-        "officers": officers,
-        "month": f"{year:04d}-{month:02d}",
-        "error": error,
-    }
+    label = f"{year:04d}-{month:02d}"
+    if error is None and form.cleaned_data["format"] == "xlsx":
+        issuer = user.organization.name if user.organization_id else ""
+        body = report.monthly_xlsx(lines, total, officers, month=label, issuer=issuer)
+        response = HttpResponse(body, content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="fengqiao-{label}.xlsx"'
+        return response
+    context = {"nav": "disputes", "lines": lines, "total": total, "officers": officers, "month": label, "error": error}
     return render(request, "disputes/report.html", context, status=400 if error else 200)
 
 
