@@ -222,6 +222,12 @@ def test_the_community_page_links_every_number_to_its_records(city, places_a1):
     records = client.get(f"/communities/{c.pk}/incidents/?period=2026&class=criminal").content.decode()
     assert mine.number in records
     assert records.count("C00000") == 1
+    # 'counting' is 刑事 and 治安 only: the call for help in the same compound is not behind that figure.
+    incident(city.station_a1, LAT, LON, "help")
+    counting = client.get(f"/communities/{c.pk}/incidents/?period=2026&class=counting").content.decode()
+    assert counting.count("C00000") == 1 and mine.number in counting
+    everything = client.get(f"/communities/{c.pk}/incidents/?period=2026").content.decode()
+    assert everything.count("C00000") == 2
 
 
 def test_a_bad_period_is_a_clear_message_not_a_500(city, places_a1):

@@ -17,10 +17,14 @@ class PeriodForm(forms.Form):
     period = forms.CharField(label=_("统计期间"), required=False, max_length=40)
     zero = forms.ChoiceField(label=_("零发案"), required=False, choices=[("", ""), ("1", "1"), ("0", "0")])
     kind = forms.ChoiceField(label=_("类型"), required=False, choices=[("", ""), *Community.Kind.choices])
-    klass = forms.CharField(label=_("警情类别"), required=False, max_length=20)
     case_kind = forms.CharField(label=_("案件类型"), required=False, max_length=20)
     status = forms.ChoiceField(label=_("核查结果"), required=False, choices=[("", ""), *Lead.Status.choices])
     solved = forms.ChoiceField(label=_("破案"), required=False, choices=[("", ""), ("1", "1")])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # "class" as the statistics' links write it (a keyword, so not a class attribute here).
+        self.fields["class"] = forms.CharField(label=_("警情类别"), required=False, max_length=20)
 
 
 class CommunityForm(forms.Form):

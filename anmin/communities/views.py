@@ -173,7 +173,7 @@ def community_incidents(request, pk):
         data, period = _filters(request)
     except ActionError as error:
         return _bad(request, error)
-    klass = data["klass"]
+    klass = data["class"]
     if klass == "counting":
         klasses, label = places.COUNTING_CLASSES, _("刑事、治安（计入零发案）")
     elif klass in IncidentClass.values:
