@@ -540,3 +540,18 @@ def test_a_standards_shift_pattern_is_checked(city, checkpoint):
     PostStandard(
         post_kind=Post.Kind.CHECKPOINT, post=checkpoint, shift_pattern=["08:00-20:00", "20:00-08:00"]
     ).full_clean()
+
+
+def test_the_shift_page_changes_who_is_on_duty(city, shift):
+    client = city.login(city.station_officer)
+    assert "调整值班人员" in client.get(f"/posts/shifts/{shift.pk}/").content.decode()
+    response = client.post(
+        f"/posts/shifts/{shift.pk}/change/",
+        {"leader": city.patrol_officer.pk, "officers": [city.station_officer.pk], "auxiliaries": "孙浩"},
+    )
+    assert response.status_code == 302
+    shift.refresh_from_db()
+    assert shift.leader == city.patrol_officer and list(shift.officers.all()) == [city.station_officer]
+    refused = client.post(f"/posts/shifts/{shift.pk}/change/", {"officers": [city.outsider.pk]})
+    assert refused.status_code == 302
+    assert list(shift.officers.all()) == [city.station_officer]

@@ -10,6 +10,7 @@ urlpatterns = [
     path("posts/<int:pk>/roster/", views.post_roster, name="roster"),
     path("posts/<int:pk>/report/", views.post_report, name="report"),
     path("posts/shifts/<int:pk>/", views.shift_page, name="shift"),
+    path("posts/shifts/<int:pk>/change/", views.shift_change, name="change"),
     path("posts/shifts/<int:pk>/on-duty/", views.shift_on_duty, name="on-duty"),
     path("posts/shifts/<int:pk>/off-duty/", views.shift_off_duty, name="off-duty"),
     path("posts/checks/<int:pk>/handle/", views.check_handle, name="handle-hit"),

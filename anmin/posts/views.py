@@ -16,6 +16,7 @@ from anmin.core.errors import ActionError
 from anmin.core.forms import valid
 from anmin.org.models import Officer
 from anmin.posts.actions import (
+    ChangeShift,
     CreateWeekRoster,
     HandleHit,
     RecordCheck,
@@ -24,7 +25,7 @@ from anmin.posts.actions import (
     SaveWantedEntry,
 )
 from anmin.posts.compliance import compliance, flags_for
-from anmin.posts.forms import CheckForm, HitForm, PeriodForm, RosterForm, WantedForm
+from anmin.posts.forms import ChangeShiftForm, CheckForm, HitForm, PeriodForm, RosterForm, WantedForm
 from anmin.posts.models import CheckRecord, DutyShift, PostStandard, WantedEntry, manages_wanted_list, visible_posts
 
 RECENT_CHECKS = 30
@@ -160,10 +161,39 @@ def shift_page(request, pk):
             "error": error,
             "handlings": CheckRecord.Handling.choices,
             "standard": PostStandard.for_post(shift.post),
+            "change_form": ChangeShiftForm(
+                post=shift.post,
+                initial={
+                    "leader": shift.leader_id,
+                    "officers": [o.pk for o in shift.officers.all()],
+                    "auxiliaries": shift.auxiliaries,
+                },
+            ),
             "now": timezone.now(),
         },
         status=error.status if error else 200,
     )
+
+
+@login_required
+@require_POST
+def shift_change(request, pk):
+    """调班: who is on duty in this shift."""
+    shift = _shift_or_404(request, pk)
+    try:
+        values = valid(ChangeShiftForm(request.POST, post=shift.post))
+        ChangeShift(
+            shift=shift,
+            by=request.user,
+            leader=values["leader"],
+            officers=list(values["officers"]),
+            auxiliaries=values["auxiliaries"],
+        ).execute()
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已调整值班人员"))
+    return redirect("posts:shift", pk=shift.pk)
 
 
 @login_required

@@ -9,6 +9,7 @@ HTML: dict = {
     "posts/<int:pk>/roster/": r(OBJECT, pk="checkpoint"),
     "posts/<int:pk>/report/": r(OBJECT, pk="checkpoint"),
     "posts/shifts/<int:pk>/": r(OBJECT, pk="post_shift"),
+    "posts/shifts/<int:pk>/change/": r(OBJECT, pk="post_shift"),
     "posts/shifts/<int:pk>/on-duty/": r(OBJECT, pk="post_shift"),
     "posts/shifts/<int:pk>/off-duty/": r(OBJECT, pk="post_shift"),
     "posts/checks/<int:pk>/handle/": r(OBJECT, pk="check_record"),
