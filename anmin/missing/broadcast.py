@@ -428,7 +428,12 @@ def on_case_opened(sender=None, case=None, **kwargs) -> None:
 
 
 def on_case_found(sender=None, case=None, **kwargs) -> None:
+    """Stop and queue the thanks now (the officer's page then shows them queued); the task sends.
+    The case is already committed as found: a failure here is logged, never the officer's error."""
     from anmin.missing.tasks import schedule
 
-    stop(case)
+    try:
+        stop(case)
+    except Exception:
+        log.exception("could not stop the broadcast of case %s", case.pk)
     schedule(case.pk)

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.cache import cache
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from anmin.core.errors import ActionError
@@ -138,7 +139,7 @@ def clue(request, token):
         context["form"] = form
         try:
             if count >= CLUE_LIMIT:
-                raise ActionError("提交过于频繁，请稍后再试，或直接拨打派出所值班电话", code="throttled")
+                raise ActionError(_("提交过于频繁，请稍后再试，或直接拨打派出所值班电话"), code="throttled")
             if not form.is_valid():
                 raise first_error(form)
             PostGroupClue(case=case, group=group, data=form.cleaned_data).execute()

@@ -29,6 +29,7 @@ import urllib.request
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 
 log = logging.getLogger("anmin.missing.broadcast")
 
@@ -94,7 +95,9 @@ def request_for(kind: str, url: str, secret: str, message: Message, *, now: floa
     """The URL to POST to and the JSON body, for a robot of `kind`."""
     now = time.time() if now is None else now
     linked = (
-        f"#### {message.title}\n\n" + message.text + (f"\n\n[点此提供线索]({message.link})" if message.link else "")
+        f"#### {message.title}\n\n"
+        + message.text
+        + (f"\n\n[{_('点此提供线索')}]({message.link})" if message.link else "")
     )
     if kind == "dingtalk":
         ts = int(now * 1000)
@@ -105,7 +108,7 @@ def request_for(kind: str, url: str, secret: str, message: Message, *, now: floa
         ts = int(now)
         lines = [[{"tag": "text", "text": line}] for line in message.text.splitlines() if line]
         if message.link:
-            lines.append([{"tag": "a", "text": "提供线索", "href": message.link}])
+            lines.append([{"tag": "a", "text": _("点此提供线索"), "href": message.link}])
         body: dict = {"msg_type": "post", "content": {"post": {"zh_cn": {"title": message.title, "content": lines}}}}
         if secret:
             body = {"timestamp": str(ts), "sign": feishu_sign(secret, ts), **body}
@@ -114,7 +117,7 @@ def request_for(kind: str, url: str, secret: str, message: Message, *, now: floa
         content = f"**{message.title}**\n" + message.text
         while len(content.encode()) > WECOM_MAX_BYTES - 400:
             content = content[:-50]
-        content += f"\n\n[点此提供线索]({message.link})" if message.link else ""
+        content += f"\n\n[{_('点此提供线索')}]({message.link})" if message.link else ""
         return url, {"msgtype": "markdown", "markdown": {"content": content}}
     raise ValueError(kind)
 
@@ -144,7 +147,7 @@ def post_json(kind: str, url: str, body: dict) -> Outcome:
         return _judge(kind, exc.code, exc.read(4096) if exc.fp else b"")
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        return Outcome(False, True, f"网络错误：{reason}"[:250])
+        return Outcome(False, True, (_("网络错误：%(reason)s") % {"reason": reason})[:250])
 
 
 def transport() -> str:
@@ -157,16 +160,16 @@ def deliver(group, message: Message) -> Outcome:
     """One attempt to deliver `message` to `group`."""
     if transport() == "log":
         log.warning("工作群 %s（%s）: %s", group.name, group.get_kind_display(), message.title)
-        return Outcome(True, False, "演示环境：已写入日志，未实际发送")
+        return Outcome(True, False, _("演示环境：已写入日志，未实际发送"))
     if group.kind == "sms":
         from anmin.citizens.sms import send as send_sms
 
         phones = [p for p in group.phones.split() if p]
         if not phones:
-            return Outcome(False, False, "短信列表没有手机号码")
+            return Outcome(False, False, _("短信列表没有手机号码"))
         text = f"{message.title}\n{message.text}" + (f"\n{message.link}" if message.link else "")
         for phone in phones:
             send_sms(phone, text)
-        return Outcome(True, False, f"已提交短信平台：{len(phones)} 个号码")
+        return Outcome(True, False, _("已提交短信平台：%(n)s 个号码") % {"n": len(phones)})
     url, body = request_for(group.kind, group.webhook_url, group.secret, message)
     return post_json(group.kind, url, body)
