@@ -374,3 +374,30 @@ def test_officers_mark_leads_and_solved_cases_are_counted(client, city, source):
     assert response.status_code == 404
     with pytest.raises(Denied):
         MarkLead(by=city.outsider, lead=second, status="checked").execute()
+
+
+# --- 零发案小区率 in the statistics ----------------------------------------------------------------
+
+
+def test_the_statistics_count_the_zero_rate_and_drill_down_to_the_compounds(city, places_a1):
+    from anmin.stats import report
+
+    incident(city.station_a1, LAT, LON, "criminal")  # 桃园小区 is not zero
+    query = report.parse_query({"metric": "zero_community_rate", "period": "2026"}, city.station_officer)
+    result = report.run(query, city.station_officer)
+    assert result.total.value == 66.67
+    zero = report.records(query, city.station_officer, part="numerator")
+    assert sorted(c.name for c in zero) == ["康宁小区", "鸿福家园"]
+    assert report.records(query, city.station_officer, part="denominator").count() == 3
+    # By station: A1 has them all; the outsider's scope has no 小区, so no rate.
+    by_station = report.run(report.parse_query({**query.params(), "group_by": "station"}, city.leader), city.leader)
+    rows = {row.label: row.value for row in by_station.rows}
+    assert rows[city.station_a1.label] == 66.67 and rows[city.station_b1.label] is None
+    page = city.login(city.station_officer).get("/stats/records/?metric=zero_community_rate&period=2026&part=numerator")
+    text = page.content.decode()
+    assert page.status_code == 200 and "康宁小区" in text and "桃园小区" not in text
+    assert f"/communities/{places_a1['quiet'].pk}/?period=2026" in text
+    bad = city.api(city.station_officer).get(
+        "/api/v1/stats/report?metric=zero_community_rate&period=2026&group_by=class"
+    )
+    assert bad.status_code == 400 and bad.json()["detail"][0]["field"] == "group_by"

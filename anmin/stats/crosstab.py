@@ -54,7 +54,7 @@ def crosstab(query: Query, user, rows: str = "station", cols: str = "class") -> 
             field="cols",
         )
     metric = query.metric
-    if metric.family == "cell" or query.grid:
+    if metric.family in ("cell", "community") or query.grid:
         raise ActionError(_("交叉统计不支持网格指标或按网格筛选"), field="metric")
 
     tree = Tree()

@@ -291,6 +291,9 @@ DEFINITIONS = {
     "arrival_minutes": gettext_noop("平均到场时长＝到场警情自接警至到场用时之和÷到场警情数。"),
     "clearance_rate": gettext_noop("破案率＝本期刑事破案数÷本期刑事立案数×100%；破案率的增减以百分点计。"),
     "zero_incident_rate": gettext_noop("零发案网格占比＝本期无警情的网格数÷网格总数×100%。"),
+    "zero_community_rate": gettext_noop(
+        "零发案小区率＝本期无刑事、治安警情的小区数÷小区总数×100%（村、城市社区不计）。"
+    ),
     "serious_violence": gettext_noop(
         "八类严重暴力：杀人、放火、爆炸、投放危险物质、强奸、抢劫、绑架、故意伤害致人重伤或死亡。"
     ),
@@ -628,6 +631,7 @@ DENOMINATOR_NOUNS = {
     "arrival_minutes": gettext_noop("到场警情"),
     "clearance_rate": gettext_noop("立案"),
     "zero_incident_rate": gettext_noop("网格"),
+    "zero_community_rate": gettext_noop("小区"),
 }
 
 

@@ -176,6 +176,9 @@ class ReportForm(forms.Form):
             # The grid rollups count incidents only; arrivals are kept per station.
             field = "group_by" if group_by == "grid" else "grid"
             self.add_error(field, _("到场指标按派出所统计，不能按网格分组或筛选"))
+        elif metric.family == "community" and (group_by in ("class", "category", "grid") or any(filters.values())):
+            # Counted per 小区 from its records: by unit only, over every class that counts.
+            self.add_error("group_by", _("零发案小区率只能按单位分组，不能按类别或网格分组、筛选"))
         elif metric.family == "cell" and group_by in ("category", "grid"):
             self.add_error("group_by", _("零发案网格占比可按单位或警情类别分组"))
         elif (grid or group_by == "grid") and (data["category"] or data["group"] or metric.serious_only):

@@ -40,7 +40,7 @@ from anmin.stats.rollups import day_bounds
 class Metric:
     code: str
     label: str
-    family: str  # incident, case, cell, survey
+    family: str  # incident, case, cell, survey, community
     numerator: str  # a value column of the family's tables
     denominator: str | None = None  # a ratio (percent) when set
     unit: str = "起"
@@ -74,6 +74,10 @@ METRICS = {
         Metric("cases_solved", gettext_lazy("刑事破案数"), "case", "solved", kind="criminal"),
         Metric("clearance_rate", gettext_lazy("破案率"), "case", "solved", "filed", unit="%", kind="criminal"),
         Metric("zero_incident_rate", gettext_lazy("零发案网格占比"), "cell", "zero", "cells", unit="%"),
+        # 零发案小区率: 小区 with no 刑事/治安 警情 in the period ÷ 小区 (anmin.communities.stats).
+        Metric(
+            "zero_community_rate", gettext_lazy("零发案小区率"), "community", "zero_compounds", "compounds", unit="%"
+        ),
         # 满意率 = (满意 + 基本满意) / 答复数; "pleased" is that sum, added by _survey_sums.
         Metric("satisfaction_rate", gettext_lazy("群众满意率"), "survey", "pleased", "answered", unit="%"),
         Metric("surveys_answered", gettext_lazy("回访答复数"), "survey", "answered", unit=gettext_lazy("件")),
@@ -280,6 +284,10 @@ def _sums(query: Query, period: Period, user, tree: Tree) -> dict[str, dict[str,
     """Group key → {column: sum} for one period, from the rollup tables."""
     metric = query.metric
     scope = scope_of(query, user, tree)
+    if metric.family == "community":
+        from anmin.communities.stats import sums as community_sums
+
+        return community_sums(period, scope, _grouper(query, scope, tree))
     if metric.family == "cell" or query.grid or query.group_by == "grid":
         return _cell_sums(query, period, scope, tree)
     if metric.family == "survey":
@@ -680,6 +688,10 @@ def records(query: Query, user, *, key: str = "total", baseline: bool = False, p
     metric = query.metric
     column = metric.denominator if part == "denominator" else metric.numerator
     low, high = day_bounds(period.start, period.end)
+    if metric.family == "community":
+        from anmin.communities.stats import records as community_records
+
+        return _org_key_filter(community_records(period, scope, column), "station", query, key, tree, scope)
     if metric.family == "cell":
         cells = GridCell.objects.all()
         if scope:

@@ -49,7 +49,7 @@ PACKS = {"weekly": gettext_lazy("警情周报"), "monthly": gettext_lazy("警情
 
 #: A rise is good news for these metrics and bad news for incident counts and arrival times; the
 #: others (受案、立案 and the like) are shown without a colour.
-RISE_IS_GOOD = {"on_time_rate", "clearance_rate", "cases_solved", "zero_incident_rate"}
+RISE_IS_GOOD = {"on_time_rate", "clearance_rate", "cases_solved", "zero_incident_rate", "zero_community_rate"}
 RISE_IS_BAD = {"incidents", "serious_violence", "arrival_minutes"}
 
 
@@ -64,6 +64,8 @@ PART_LABELS = {
     "solved": gettext_lazy("刑事破案"),
     "zero": gettext_lazy("零发案网格"),
     "cells": gettext_lazy("网格"),
+    "zero_compounds": gettext_lazy("零发案小区"),
+    "compounds": gettext_lazy("小区"),
 }
 
 
@@ -432,7 +434,7 @@ def records(request):
     if not metric.is_ratio:
         unit = metric.unit
     else:  # the records counted are incidents, cases or grid cells
-        unit = _("个") if family == "gridcell" else _("起")
+        unit = _("个") if family in ("gridcell", "community") else _("起")
     period = query.baseline_period if baseline else query.period
     page_params = {k: v for k, v in request.GET.items() if k != "page"}
     context.update(
