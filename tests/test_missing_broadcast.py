@@ -451,3 +451,53 @@ def test_the_clue_page_is_throttled_per_address(city, groups, client, monkeypatc
     path = f"/m/clue/{clue_token(case, groups['station'])}/"
     assert [client.post(path, {"text": f"线索{i}"}).status_code for i in range(3)] == [200, 200, 429]
     assert Clue.objects.filter(case=case).count() == 2
+
+
+@given(
+    points=st.lists(
+        st.tuples(st.floats(min_value=35.0, max_value=40.5), st.floats(min_value=113.0, max_value=119.0)),
+        min_size=1,
+        max_size=12,
+    )
+)
+@settings(max_examples=25, deadline=None)
+def test_a_childs_rings_reach_exactly_the_groups_within_500_km_each_once(points):
+    """Wherever the groups are, the 团圆 rings alert each group within 500 km once, in the first ring
+    whose radius holds it, and no group beyond."""
+    from types import SimpleNamespace
+
+    from anmin.missing.broadcast import distance_km, reached_by
+    from anmin.missing.broadcast_models import Reach, RingRule
+
+    station = SimpleNamespace(path="/1/9/", division_code="131102")
+    case = SimpleNamespace(lat=A1_POINT[0], lon=A1_POINT[1], station=station)
+    org = SimpleNamespace(path="/1/7/", division_code="131103")
+    groups = [
+        SimpleNamespace(
+            pk=i, lat=lat, lon=lon, radius_km=None, org=org, township_id=None, point=lambda la=lat, lo=lon: (la, lo)
+        )
+        for i, (lat, lon) in enumerate(points)
+    ]
+    seen: dict[int, float] = {}
+    for km in (100, 200, 300, 500):
+        rule = RingRule(category="child", step=1, after_minutes=0, reach=Reach.RADIUS, radius_km=km)
+        for g in reached_by(rule, case, groups, []):
+            seen.setdefault(g.pk, km)
+    for g in groups:
+        d = distance_km(A1_POINT, (g.lat, g.lon))
+        if d <= 500:
+            assert (
+                g.pk in seen
+                and d <= seen[g.pk]
+                and (seen[g.pk] == 100 or d > {200: 100, 300: 200, 500: 300}[seen[g.pk]])
+            )
+        else:
+            assert g.pk not in seen
+
+
+def test_the_fragment_refreshes_for_the_station_and_is_404_for_the_outsider(city, groups):
+    case = open_case(city)
+    advance(case, T0)
+    page = city.login(city.station_officer).get(f"/missing/groups/case/{case.pk}/").content.decode()
+    assert "河西所东明村群" in page and 'hx-trigger="every 30s"' in page
+    assert city.login(city.outsider).get(f"/missing/groups/case/{case.pk}/").status_code == 404

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_http_methods
 
 from anmin.core.errors import ActionError
 from anmin.core.forms import first_error
-from anmin.missing.broadcast import read_clue_token, summary
+from anmin.missing.broadcast import read_clue_token
 from anmin.missing.broadcast_actions import PostGroupClue, SaveGroup
 from anmin.missing.broadcast_api import masked_url
 from anmin.missing.broadcast_forms import GroupClueForm, GroupForm
@@ -110,9 +110,10 @@ def group_edit(request, pk):
 
 @login_required
 def case_broadcast(request, pk):
-    """The broadcast fragment of one case (rings and sends), for the groups page and htmx refresh."""
+    """The broadcast fragment of one case (rings and sends): the case page refreshes it every 30
+    seconds while the search goes on, so the officer sees each ring and send land."""
     case = get_object_or_404(MissingCase.objects.visible_to(request.user), pk=pk)
-    return render(request, "missing/_broadcast.html", {"case": case, "summary": summary(case)})
+    return render(request, "missing/_broadcast.html", {"case": case, "show_case": "show_case" in request.GET})
 
 
 def _client(request) -> str:
