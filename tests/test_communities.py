@@ -401,3 +401,36 @@ def test_the_statistics_count_the_zero_rate_and_drill_down_to_the_compounds(city
         "/api/v1/stats/report?metric=zero_community_rate&period=2026&group_by=class"
     )
     assert bad.status_code == 400 and bad.json()["detail"][0]["field"] == "group_by"
+
+
+def test_the_admin_shows_communities_and_leads_read_only_and_masked(city, places_a1, client):
+    from anmin.org.models import Role
+    from tests.factories import OfficerFactory
+
+    src, _key = RegisterLeadSource(by=city.station_officer, community=places_a1["outlined"], name="门禁平台").execute()
+    lead = received_lead(src)
+    client.force_login(OfficerFactory(username="root", organization=city.bureau, role=Role.ADMIN, is_staff=True))
+    for url in (
+        "/admin/communities/community/",
+        "/admin/communities/lead/",
+        f"/admin/communities/lead/{lead.pk}/change/",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+    text = client.get(f"/admin/communities/lead/{lead.pk}/change/").content.decode()
+    assert "赵**" in text and "赵大宝" not in text
+    assert client.get("/admin/communities/community/add/").status_code == 403
+
+
+def received_lead(source):
+    from anmin.communities.actions import ReceiveLead
+
+    return ReceiveLead(
+        source=source,
+        data={
+            "kind": "watchlist",
+            "occurred_at": at("2026-03-12 21:14"),
+            "description": "比中",
+            "person_name": "赵大宝",
+        },
+    ).execute()
