@@ -83,3 +83,14 @@ def test_a_checkpoint_shift_takes_checks_and_a_hit_is_handled(city, asgi_server,
     leader.wait_for_selector("#criteria tr.criterion")
     assert "见警率" in leader.inner_text("#criteria")
     shot(leader, "posts-report")
+    leader.goto(f"{asgi_server.url}/posts/{post.pk}/")
+    leader.wait_for_selector("#roster")
+    assert "王磊、刘洋" in leader.inner_text("#roster")
+    shot(leader, "posts-post")
+
+    command = logged_in_page(browser, asgi_server, city.leader)
+    command.goto(f"{asgi_server.url}/posts/wanted/")
+    command.wait_for_selector("#wanted")
+    text = command.inner_text("#wanted")
+    assert "冀T9Z123" in text and "涉嫌盗窃车辆" in text
+    shot(command, "posts-wanted")
