@@ -416,3 +416,15 @@ def test_the_monthly_report_exports_to_excel(city):
     assert "张三丰" not in str(rows)
     bad = city.login(city.station_officer).get(reverse("disputes:report") + "?month=2026-12&format=pdf")
     assert bad.status_code == 400
+
+
+def test_a_failing_escalation_never_fails_the_call(city, call_data, django_capture_on_commit_callbacks, monkeypatch):
+    from anmin.incidents.models import Incident
+
+    def broken(self):
+        raise RuntimeError("escalation down")
+
+    monkeypatch.setattr(EscalateDisputes, "run", broken)
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = call(city, call_data, timezone.now())
+    assert Incident.objects.filter(pk=incident.pk).exists()
