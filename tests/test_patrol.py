@@ -246,3 +246,29 @@ def test_it_denies_another_station_the_patrol_pages(city):
     )
     assert not PatrolPlan.objects.exists()
     assert client.get("/patrol/")["Location"] == f"/patrol/{city.station_b1.pk}/"
+
+
+def test_the_pages_cost_the_same_queries_for_one_unit_or_many(city, history, monkeypatch):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr("django.utils.timezone.now", lambda: at("2026-06-10T07:00:00"))
+    client = city.login(city.station_officer)
+    urls = [f"/patrol/{city.station_a1.pk}/{s}?date=2026-06-10&shift=day" for s in ("", "coverage/", "print/")]
+
+    def cost():
+        GeneratePatrolPlans(station=city.station_a1, day=DAY, shift="day", by=city.station_officer).execute()
+        counts = []
+        for url in urls:
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(url).status_code == 200
+            counts.append(len(queries))
+        return counts
+
+    cost()  # the first request fills the per-process caches (menu, session)
+    one = cost()
+    for n in range(4):
+        UnitFactory(
+            callsign=f"河西步0{n}", kind=UnitKind.FOOT, organization=city.station_a1, lat=A1_POINT[0], lon=A1_POINT[1]
+        )
+    assert cost() == one
