@@ -399,3 +399,14 @@ def test_the_list_page_costs_the_same_queries_for_many_cases(city, django_assert
     with django_assert_max_num_queries(12):
         response = client.get("/missing/")
     assert response.content.decode().count("/missing/") >= 12
+
+
+def test_the_admin_shows_cases_read_only_with_the_name_masked(city, admin_client):
+    case = open_case(city)
+    AddClue(case=case, by=city.station_officer, data={"text": "看见了", "author_name": "赵四"}).execute()
+    listing = admin_client.get("/admin/missing/missingcase/")
+    assert listing.status_code == 200 and case.number in listing.content.decode()
+    page = admin_client.get(f"/admin/missing/missingcase/{case.pk}/change/")
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "李**" in html and NAME not in html and "赵*" in html and "赵四" not in html
