@@ -225,11 +225,11 @@ def test_a_place_that_keeps_calling_raises_the_risk(city, call_data, django_capt
     assert dispute.flag_reason == "30天内该地址报警3次"
     entry = AuditEntry.objects.filter(action="dispute.escalate").get()
     assert entry.data["incidents"] == 3 and entry.data["to"] == "medium"
-    # A fourth call does not raise it again: the flag stands with its reason.
+    # A fourth call does not raise it again; the reason follows the count.
     with django_capture_on_commit_callbacks(execute=True):
         call(city, call_data, now)
     dispute.refresh_from_db()
-    assert dispute.risk == "medium"
+    assert dispute.risk == "medium" and dispute.flag_reason == "30天内该地址报警4次"
 
 
 def test_calls_far_away_or_long_ago_do_not_count(city, call_data):

@@ -325,19 +325,27 @@ def incidents_near(dispute: Dispute, rule: EscalationRule, now: datetime):
 
 def evaluate_escalation(dispute: Dispute, *, now: datetime, action: Action) -> bool:
     """Flag `dispute` and raise its risk one level when its place reached the rule's count of 110
-    incidents; `action` writes the audit entry (inside its transaction). True when it escalated."""
-    if dispute.flagged or dispute.status == Status.CLOSED:
+    incidents; a dispute already flagged keeps its risk and gets its reason brought up to date (the
+    count grew). `action` writes the audit entry (inside its transaction). True when it changed."""
+    if dispute.status == Status.CLOSED:
         return False
     rule = EscalationRule.current()
     count = len(incidents_near(dispute, rule, now))
     if count < rule.min_incidents:
         return False
-    level = RISK_ORDER.index(dispute.risk)
-    raised = RISK_ORDER[min(level + 1, len(RISK_ORDER) - 1)]
     reason = _("%(days)s天内该地址报警%(count)s次") % {"days": rule.days, "count": count}
-    Dispute.objects.filter(pk=dispute.pk).update(flagged=True, flag_reason=reason, flagged_at=now, risk=raised)
+    if dispute.flagged and reason == dispute.flag_reason:
+        return False
     previous = dispute.risk
-    dispute.flagged, dispute.flag_reason, dispute.flagged_at, dispute.risk = True, reason, now, raised
+    raised = previous
+    if not dispute.flagged:
+        level = RISK_ORDER.index(dispute.risk)
+        raised = RISK_ORDER[min(level + 1, len(RISK_ORDER) - 1)]
+        dispute.flagged_at = now
+    Dispute.objects.filter(pk=dispute.pk).update(
+        flagged=True, flag_reason=reason, flagged_at=dispute.flagged_at, risk=raised
+    )
+    dispute.flagged, dispute.flag_reason, dispute.risk = True, reason, raised
     action.audit(
         dispute,
         {"number": dispute.number, "incidents": count, "from": previous, "to": raised, "reason": reason},
@@ -349,7 +357,8 @@ def evaluate_escalation(dispute: Dispute, *, now: datetime, action: Action) -> b
 class EscalateDisputes(Action):
     """风险预警: the open disputes near a place (or all open disputes, for the periodic check) whose
     place has produced the rule's number of 110 calls are flagged and their risk raised one level,
-    with the reason ("30天内该地址报警4次"). Run by the system: `by` is None or the officer who asked."""
+    with the reason ("30天内该地址报警4次"); a flagged one's reason follows the count, its risk is
+    raised once. Run by the system: `by` is None or the officer who asked."""
 
     audit_action = "dispute.escalate"
 
@@ -361,7 +370,7 @@ class EscalateDisputes(Action):
 
     def run(self) -> list[Dispute]:
         now = self.now or timezone.now()
-        open_disputes = Dispute.objects.filter(flagged=False).exclude(status=Status.CLOSED)
+        open_disputes = Dispute.objects.exclude(status=Status.CLOSED)
         if self.near is not None:
             rule = EscalationRule.current()
             lat, lon = self.near
