@@ -85,3 +85,12 @@ def test_a_case_opened_from_a_110_incident_is_alerted_and_marked_found(city, asg
     assert page.locator("#found-form").count() == 0
     assert "已找到，地点：河西村村委会" in page.inner_text("#clues")
     shot(page, "missing-case-found")
+
+    # The list: filtered to found cases, the name masked.
+    page.goto(f"{asgi_server.url}/missing/")
+    page.select_option("#case-filters select[name=status]", "found")
+    page.click("#case-filters button")
+    page.wait_for_selector(f"#case-list >> text={case.number}")
+    row = page.inner_text("#case-list tbody")
+    assert "刘**" in row and "已找到" in row and "刘德顺" not in row
+    shot(page, "missing-case-list")
