@@ -3,6 +3,8 @@
 from dataclasses import dataclass
 from datetime import date
 
+import h3
+
 from anmin.geo.models import GridCell
 from anmin.org.models import Organization
 from anmin.patrol import coverage, hotspots
@@ -21,28 +23,35 @@ def level(score: float, top: float) -> int:
     return sum(1 for edge in LEVELS if share >= edge)
 
 
+#: The most cells the map is sent: the hottest; beyond them a bureau-wide map only adds faint cells.
+MAX_CELLS = 2000
+
+
 def hotspot_cells(user, band: hotspots.Band | None, station: Organization | None = None) -> list[dict]:
-    """The user's visible cells with a score > 0 for the band (within `station` when given), hottest first."""
+    """The user's visible cells with a score > 0 for the band (within `station` when given), hottest
+    first, at most MAX_CELLS. Read as plain rows: a bureau's grid is ~17,000 cells."""
     scores = hotspots.city_scores(band)
-    cells = GridCell.objects.visible_to(user).select_related("jurisdiction")
+    cells = GridCell.objects.visible_to(user)
     if station is not None:
         cells = cells.filter(jurisdiction__path__startswith=station.path)
+    rows = cells.values_list("h3", "name", "jurisdiction__name", "lat", "lon")
     # Filtered here, not with pk__in: a city-wide band names thousands of cells (SQLite's variable limit).
-    hot = [c for c in cells if scores.get(c.h3, 0) > 0]
-    hot.sort(key=lambda c: (-scores[c.h3], c.name))
-    top = scores[hot[0].h3] if hot else 0.0
+    hot = [r for r in rows if scores.get(r[0], 0) > 0]
+    hot.sort(key=lambda r: (-scores[r[0]], r[1]))
+    hot = hot[:MAX_CELLS]
+    top = scores[hot[0][0]] if hot else 0.0
     return [
         {
-            "h3": c.h3,
-            "name": c.name,
-            "station": c.jurisdiction.name,
-            "score": round(scores[c.h3], 3),
-            "level": level(scores[c.h3], top),
-            "lat": c.lat,
-            "lon": c.lon,
-            "boundary": c.boundary(),
+            "h3": cell,
+            "name": name,
+            "station": station_name,
+            "score": round(scores[cell], 3),
+            "level": level(scores[cell], top),
+            "lat": lat,
+            "lon": lon,
+            "boundary": [[round(a, 6), round(b, 6)] for a, b in h3.cell_to_boundary(cell)],
         }
-        for c in hot
+        for cell, name, station_name, lat, lon in hot
     ]
 
 
