@@ -434,3 +434,24 @@ def received_lead(source):
             "person_name": "赵大宝",
         },
     ).execute()
+
+
+def test_the_list_page_and_endpoint_cost_the_same_queries_for_3_or_60_communities(city, places_a1):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    page, api = city.login(city.station_officer), city.api(city.station_officer)
+
+    def count(client, url) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    count(page, "/communities/?period=2026"), count(api, "/api/v1/communities?period=2026")  # warm the caches
+    few = (count(page, "/communities/?period=2026"), count(api, "/api/v1/communities?period=2026"))
+    for i in range(56):
+        community(city, f"测试小区{i}", lat=LAT + 0.002 * (i % 8), lon=LON + 0.002 * (i // 8))
+        incident(city.station_a1, LAT + 0.002 * (i % 8), LON + 0.002 * (i // 8), "criminal")
+    many = (count(page, "/communities/?period=2026"), count(api, "/api/v1/communities?period=2026"))
+    assert many == few
+    assert few[0] <= 11 and few[1] <= 4
