@@ -192,3 +192,17 @@ def test_the_outsider_cannot_open_another_stations_group(city):
     client = city.login(city.outsider)
     assert client.get(f"/missing/groups/{group.pk}/edit/").status_code == 404
     assert client.post(f"/missing/groups/{group.pk}/edit/", {"name": "x", "kind": "wecom"}).status_code == 404
+
+
+@pytest.mark.parametrize(
+    "url", ["/admin/missing/group/", "/admin/missing/ringrule/", "/admin/missing/send/", "/admin/missing/ringstep/"]
+)
+def test_the_administrator_sees_the_broadcast_in_the_admin_with_credentials_masked(city, client, url):
+    from anmin.org.models import Role
+    from tests.factories import OfficerFactory
+
+    make(city)
+    client.force_login(OfficerFactory(username="root", organization=city.bureau, role=Role.ADMIN, is_staff=True))
+    response = client.get(url)
+    assert response.status_code == 200
+    assert "k-123456" not in response.content.decode()
