@@ -10,8 +10,9 @@ Speed: the bureau's statistics ask this for hundreds of communities over thousan
 Incidents are read once (id, point, class) and put into buckets of 0.01° (about 1 km); each
 community tests only the incidents in the buckets its bounding box touches, first against the box,
 then against the prepared shapely polygon (cached per process, keyed by the community's last
-change). On the demo (about 300 communities, 6,000 incidents in a year) that is some 40 ms against
-seconds for every community testing every incident; see `test_communities_places`.
+change). Measured on the demo (204 小区, the 50,219 incidents of 2025 inside their common
+rectangle, a shared 2-core machine): reading them 1.0 s, placing them 0.9 s, where testing every
+compound against every incident took 9.6 s.
 """
 
 import math
