@@ -428,3 +428,31 @@ def test_a_failing_escalation_never_fails_the_call(city, call_data, django_captu
     with django_capture_on_commit_callbacks(execute=True):
         incident = call(city, call_data, timezone.now())
     assert Incident.objects.filter(pk=incident.pk).exists()
+
+
+def test_a_dispute_is_placed_in_a_community_of_its_station(city):
+    from anmin.communities.models import Community
+
+    mine = Community.objects.create(
+        name="河西小区", kind="compound", station=city.station_a1, lat=A1_POINT[0], lon=A1_POINT[1]
+    )
+    theirs = Community.objects.create(
+        name="冀州小区", kind="compound", station=city.station_b1, lat=37.551, lon=115.579
+    )
+    client = city.login(city.station_officer)
+    form = {
+        "kind": "property",
+        "risk": "low",
+        "source": "walk_in",
+        "address": "河西小区 2 号楼",
+        "description": "物业费",
+    }
+    assert "河西小区" in client.get(reverse("disputes:create")).content.decode()
+    response = client.post(reverse("disputes:create"), {**form, "community": theirs.pk})
+    assert response.status_code == 400 and not Dispute.objects.exists()
+    assert client.post(reverse("disputes:create"), {**form, "community": mine.pk}).status_code == 302
+    assert Dispute.objects.get().community == mine
+    assert city.api(city.station_officer).get("/api/v1/disputes").json()[0]["community"] == "河西小区"
+    with pytest.raises(ActionError) as error:
+        make_dispute(city, community=theirs)
+    assert error.value.field == "community"

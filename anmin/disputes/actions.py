@@ -106,6 +106,9 @@ class CreateDispute(Action):
             self.station = data.get("station") or (self.by.organization.station() if self.by.organization_id else None)
         if self.station is None or not _works_here(self.by, self.station):
             raise Denied(_("无权为该派出所登记矛盾纠纷"), field="station")
+        community = data.get("community")
+        if community is not None and community.station_id != self.station.pk:
+            raise ActionError(_("该社区不属于%(station)s") % {"station": self.station.name}, field="community")
         if len(self.parties) > MAX_PARTIES:
             raise ActionError(_("当事人最多 %(n)s 人") % {"n": MAX_PARTIES}, field="parties")
         self.clean_parties = [clean_party(p, n) for n, p in enumerate(self.parties)]

@@ -35,6 +35,7 @@ class DisputeIn(Schema):
     address: str = Field("", max_length=200, description="纠纷地点；来自警情或走访时可省略")
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
+    community_id: Id | None = Field(None, description="所在社区（小区/村），如有")
     description: str = Field(..., max_length=4000)
     parties: list[PartyIn] = Field(default_factory=list, max_length=10)
 
@@ -57,6 +58,7 @@ class SessionOut(Schema):
 class DisputeItemOut(Schema):
     id: int
     number: str
+    community: str | None
     kind: str
     kind_label: str
     risk: str
@@ -117,6 +119,7 @@ def item_out(d: Dispute) -> dict:
         "status_label": d.get_status_display(),
         "source": d.source,
         "station": d.station.name,
+        "community": d.community.name if d.community_id else None,
         "address": d.address,
         "found_at": d.found_at,
         "flagged": d.flagged,
@@ -153,7 +156,7 @@ def detail_out(d: Dispute) -> dict:
 
 
 def _visible(request):
-    return Dispute.objects.visible_to(request.user).select_related("station", "incident")
+    return Dispute.objects.visible_to(request.user).select_related("station", "incident", "community")
 
 
 @router.get("/disputes", response=list[DisputeItemOut], summary="矛盾纠纷：台账（本单位及下级）")
@@ -175,9 +178,16 @@ def get_dispute(request, dispute_id: Id):
 
 @router.post("/disputes", response={201: DisputeOut}, summary="矛盾纠纷：排查登记")
 def create_dispute(request, payload: DisputeIn):
-    data = payload.dict(exclude={"parties", "incident_id", "visit_id"})
+    data = payload.dict(exclude={"parties", "incident_id", "visit_id", "community_id"})
     data["incident"] = None
     data["visit"] = None
+    data["community"] = None
+    if payload.community_id is not None:
+        from anmin.communities.models import Community
+
+        data["community"] = Community.objects.visible_to(request.user).filter(pk=payload.community_id).first()
+        if data["community"] is None:
+            raise ActionError("社区不存在或无权查看", field="community_id", code="not_found")
     if payload.incident_id is not None:
         from anmin.incidents.models import Incident
 

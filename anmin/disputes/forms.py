@@ -65,6 +65,7 @@ class DisputeForm(forms.Form):
     visit = IdField(label=_("来源走访"), required=False)
     referral_number = text(label=_("12345工单号"), max_length=30)
     address = text(label=_("纠纷地点"), max_length=200)
+    community = IdField(label=_("社区"), required=False, widget=forms.Select)
     description = forms.CharField(label=_("纠纷简况"), max_length=4000, widget=forms.Textarea(attrs={"rows": 4}))
     source_person = forms.BooleanField(label=_("将报警人/走访对象列为当事人"), required=False, initial=True)
 

@@ -140,6 +140,7 @@ def dispute_create(request):
             data["visit"] = Visit.objects.visible_to(user).filter(pk=data["visit"]).first() if data["visit"] else None
             if form.cleaned_data.get("visit") and data["visit"] is None:
                 raise ActionError("走访记录不存在或无权查看", field="visit")
+            data["community"] = _pick_community(user, data.get("community"))
             parties = form.parties()
             if data["source_person"]:
                 parties = _source_person(data) + parties
@@ -153,7 +154,8 @@ def dispute_create(request):
         initial = _prefill(request, user)
         source_obj = initial.pop("_incident", None) or initial.pop("_visit", None)
         form = DisputeForm(initial=initial)
-    context = {"nav": "disputes", "form": form, "error": error, "source_obj": source_obj}
+    communities = Community.objects.visible_to(user).order_by("name")[:500]
+    context = {"nav": "disputes", "form": form, "error": error, "source_obj": source_obj, "communities": communities}
     return render(request, "disputes/create.html", context, status=400 if error else 200)
 
 
@@ -166,6 +168,15 @@ def _source_person(data) -> list[dict]:
         visit = data["visit"]
         return [{"role": "applicant", "name": visit.person_name, "phone": visit.person_phone, "id_number": ""}]
     return []
+
+
+def _pick_community(user, pk):
+    if not pk:
+        return None
+    community = Community.objects.visible_to(user).filter(pk=pk).first()
+    if community is None:
+        raise ActionError("社区不存在或无权查看", field="community")
+    return community
 
 
 def _pick_incident(user, pk):
