@@ -3,6 +3,7 @@ visit plans and the phone page for logging a visit on the spot."""
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -321,8 +322,6 @@ def visit_plans(request):
             return redirect("disputes:plans")
     else:
         form = VisitPlanForm()
-    from django.db.models import Count
-
     plans = list(
         VisitPlan.objects.visible_to(user)
         .select_related("officer", "community", "station")
