@@ -26,6 +26,7 @@ def test_the_demo_rosters_every_post_with_measured_duty_and_checks(settings):
     started = time.monotonic()
     line = demo_posts.build(now)
     elapsed = time.monotonic() - started
+    print(f"{line}（{elapsed:.1f} 秒）")
     assert "警务站与检查站" in line
     assert elapsed < 30, elapsed
     posts = Post.objects.filter(kind__in=[Post.Kind.STREET, Post.Kind.CHECKPOINT])
