@@ -455,3 +455,19 @@ def test_the_list_page_and_endpoint_cost_the_same_queries_for_3_or_60_communitie
     many = (count(page, "/communities/?period=2026"), count(api, "/api/v1/communities?period=2026"))
     assert many == few
     assert few[0] <= 11 and few[1] <= 4
+
+
+point = st.lists(st.one_of(st.floats(allow_nan=True), st.integers(), st.text(max_size=3), st.none()), max_size=3)
+
+
+@settings(max_examples=200, deadline=None)
+@given(value=st.one_of(st.none(), st.text(max_size=20), st.lists(st.lists(point, max_size=8), max_size=3)))
+def test_an_open_ended_outline_is_accepted_or_refused_naming_the_field(value):
+    from anmin.communities.actions import clean_boundary
+
+    try:
+        rings = clean_boundary(value)
+    except ActionError as err:
+        assert err.field == "boundary"
+    else:
+        assert rings is None or all(ring[0] == ring[-1] and len(ring) >= 4 for ring in rings)
