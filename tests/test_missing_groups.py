@@ -206,3 +206,16 @@ def test_the_administrator_sees_the_broadcast_in_the_admin_with_credentials_mask
     response = client.get(url)
     assert response.status_code == 200
     assert "k-123456" not in response.content.decode()
+
+
+def test_the_groups_endpoint_costs_a_fixed_number_of_queries(city):
+    client = city.api(city.station_officer)
+    make(city)
+    client.get("/api/v1/groups")
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get("/api/v1/groups").json()) == 1
+    for i in range(10):
+        make(city, f"群{i}")
+    with CaptureQueriesContext(connection) as many:
+        assert len(client.get("/api/v1/groups").json()) == 11
+    assert len(many) == len(few)
