@@ -2,10 +2,12 @@
 零发案小区率 counted from records, scoping, and the leads community systems post and officers mark."""
 
 import itertools
+import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -471,3 +473,35 @@ def test_an_open_ended_outline_is_accepted_or_refused_naming_the_field(value):
         assert err.field == "boundary"
     else:
         assert rings is None or all(ring[0] == ring[-1] and len(ring) >= 4 for ring in rings)
+
+
+# --- the pages' workflows ------------------------------------------------------------------------
+
+
+def test_an_officer_keeps_a_community_through_the_pages(city):
+    client = city.login(city.station_officer)
+    form = {"name": "滏阳花园", "kind": "compound", "station": city.station_a1.pk, "lat": LAT, "lon": LON}
+    bad = client.post("/communities/new/", {**form, "boundary": "[[[1, 2], [1, 2]]]"})
+    assert bad.status_code == 400 and 'data-field="boundary"' in bad.content.decode()
+    assert not Community.objects.exists()
+    response = client.post("/communities/new/", {**form, "boundary": str(SQUARE).replace("'", '"')})
+    c = Community.objects.get()
+    assert response.status_code == 302 and c.boundary and c.officer is None
+    parts = f"/communities/{c.pk}/parts/"
+    assert client.post(parts, {"part": "worker", "worker-name": "刘玉梅", "worker-phone": "123"}).status_code == 400
+    assert (
+        client.post(parts, {"part": "worker", "worker-name": "刘玉梅", "worker-phone": "13800001111"}).status_code
+        == 302
+    )
+    shown = client.post(parts, {"part": "source", "source-name": "门禁平台"}).content.decode()
+    key = re.search(r"<code>(cls_[^<]+)</code>", shown).group(1)
+    assert key not in client.get(parts).content.decode()  # shown once
+    response = _post(Client(), key, {**LEAD, "device_code": "", "plate": ""})
+    assert response.status_code == 201
+    lead = Lead.objects.get()
+    mark = client.post(f"/communities/leads/{lead.pk}/mark/", {"status": "checked", "note": "已到现场核实"})
+    assert mark.status_code == 302
+    lead.refresh_from_db()
+    assert (lead.status, lead.marked_by) == ("checked", city.station_officer)
+    assert city.login(city.outsider).get(parts).status_code == 404
+    assert city.login(city.patrol_officer).get(f"/communities/{c.pk}/edit/").status_code == 404
