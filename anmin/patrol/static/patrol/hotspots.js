@@ -51,7 +51,7 @@
           .addTo(group);
       }
       map.getContainer().dataset.hotspots = String(data.cells.length);
-      if (o.fit && !fitted && bounds.length) { map.fitBounds(bounds, { padding: [10, 10] }); fitted = true; }
+      if (o.fit && !fitted && bounds.length) { map.fitBounds(bounds, { padding: [10, 10], animate: false }); fitted = true; }
       showLegend(data);
     }
     function showLegend(data) {

@@ -40,7 +40,7 @@
         }).bindTooltip(`${esc(plan.unit)} ${n + 1} · ${esc(p.name)} · ${esc(t.tPresent)} ${Math.round(p.present_s / 60)}`).addTo(planLayer);
       });
     });
-    if (bounds.length) map.fitBounds(bounds, { padding: [30, 30] });
+    if (bounds.length) map.fitBounds(bounds, { padding: [30, 30], animate: false });
     map.getContainer().dataset.plans = String(data.plans.length);
   });
 })();
