@@ -5,6 +5,8 @@ from datetime import date, timedelta
 
 import h3
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from anmin.core.errors import Denied
 from anmin.dispatch.actions import ReportPosition
@@ -272,3 +274,21 @@ def test_the_pages_cost_the_same_queries_for_one_unit_or_many(city, history, mon
             callsign=f"河西步0{n}", kind=UnitKind.FOOT, organization=city.station_a1, lat=A1_POINT[0], lon=A1_POINT[1]
         )
     assert cost() == one
+
+
+@given(
+    st.lists(
+        st.tuples(st.floats(37.72, 37.75), st.floats(115.66, 115.69), st.integers(1, 1200)),
+        max_size=40,
+    )
+)
+def test_coverage_never_counts_more_time_than_the_track_spans(rows):
+    t, track = at("2026-06-10T09:00:00"), []
+    for lat, lon, step in rows:
+        t += timedelta(seconds=step)
+        track.append((lat, lon, t))
+    result = coverage.measure([P, FAR], track)
+    span = (track[-1][2] - track[0][2]).total_seconds() if track else 0
+    assert all(0 <= s <= span for s in result.present_s)
+    assert result.distance_m >= 0 and 0 <= result.visited <= 2
+    assert result.gaps + result.jumps <= max(0, len(track) - 1)
