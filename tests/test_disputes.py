@@ -386,6 +386,20 @@ def test_the_api_is_in_the_openapi_schema(city):
     schema = city.login(city.leader).get("/api/openapi.json").json()
     assert "/api/v1/disputes" in schema["paths"] and "/api/v1/disputes/{dispute_id}" in schema["paths"]
     assert schema["paths"]["/api/v1/disputes"]["post"]["summary"]
+    # Its schemas are its own: a shared name ("StepIn", "Status") would replace another app's in
+    # the components, and that app's documented body would then be wrong.
+    import json
+    import re
+
+    ours = {k: v for k, v in schema["paths"].items() if k.startswith("/api/v1/disputes")}
+    names = set(re.findall(r"#/components/schemas/(\w+)", json.dumps(ours)))
+    nested = set(
+        re.findall(
+            r"#/components/schemas/(\w+)",
+            json.dumps([schema["components"]["schemas"][n] for n in names - {"ErrorOut"}]),
+        )
+    )
+    assert all(n.startswith(("Dispute", "Mediation")) or n == "ErrorOut" for n in names | nested), names | nested
 
 
 def test_the_register_and_its_api_cost_the_same_for_3_or_30_disputes(city, django_assert_max_num_queries):

@@ -4,31 +4,42 @@ Parties are answered masked; POST /pii/reveal {object: dispute_party, field: nam
 shows one field in full, audited."""
 
 from datetime import datetime
+from typing import Literal
 
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Field, Query, Router, Schema
+from ninja import Field, Path, Query, Router, Schema
 from ninja import Status as Answer
 
 from anmin.core.errors import ActionError
 from anmin.core.pii import mask_id_number, mask_name, mask_phone
 from anmin.core.schema import Id, Offset
 from anmin.disputes.actions import STEP_ACTIONS, CreateDispute
-from anmin.disputes.models import Dispute, DisputeKind, DisputeParty, Risk, Source, Status, Step, TransferBody, Visit
+from anmin.disputes.models import Dispute, DisputeKind, DisputeParty, Risk, Source, Status, TransferBody, Visit
 
 router = Router(tags=["disputes"])
+# The choices as inline enums (Literal), not as schemas named after their classes: "Status",
+# "Source" and "Role" are names other apps' enums also publish in the OpenAPI components.
+KindCode = Literal[tuple(DisputeKind.values)]
+RiskCode = Literal[tuple(Risk.values)]
+SourceCode = Literal[tuple(Source.values)]
+StatusCode = Literal[tuple(Status.values)]
+RoleCode = Literal[tuple(DisputeParty.Role.values)]
+TransferCode = Literal[tuple(TransferBody.values)]
+STEP_HELP = "accept 受理、mediate 调解、agree 达成协议、transfer 移交、follow_up 回访、close 办结"
 
 
-class PartyIn(Schema):
-    role: DisputeParty.Role = DisputeParty.Role.APPLICANT
+class DisputePartyIn(Schema):
+    role: RoleCode = "applicant"
     name: str = Field(..., max_length=30)
     phone: str = Field("", max_length=20)
     id_number: str = Field("", max_length=18, description="居民身份证号码（GB 11643）")
 
 
 class DisputeIn(Schema):
-    kind: DisputeKind
-    risk: Risk = Risk.LOW
-    source: Source
+    kind: KindCode
+    risk: RiskCode = "low"
+    source: SourceCode
     incident_id: Id | None = Field(None, description="来源为 incident 时必填：110 警情")
     visit_id: Id | None = Field(None, description="来源为 visit 时必填：走访记录")
     referral_number: str = Field("", max_length=30, description="来源为 referral 时必填：12345 工单号")
@@ -37,10 +48,10 @@ class DisputeIn(Schema):
     lon: float | None = Field(None, ge=-180, le=180)
     community_id: Id | None = Field(None, description="所在社区（小区/村），如有")
     description: str = Field(..., max_length=4000)
-    parties: list[PartyIn] = Field(default_factory=list, max_length=10)
+    parties: list[DisputePartyIn] = Field(default_factory=list, max_length=10)
 
 
-class PartyOut(Schema):
+class DisputePartyOut(Schema):
     id: int
     role: str
     role_label: str
@@ -49,7 +60,7 @@ class PartyOut(Schema):
     id_number: str = Field(..., description="已脱敏")
 
 
-class SessionOut(Schema):
+class MediationSessionOut(Schema):
     held_at: datetime
     mediator: str
     result: str
@@ -79,8 +90,8 @@ class DisputeOut(DisputeItemOut):
     description: str
     lat: float | None
     lon: float | None
-    parties: list[PartyOut]
-    sessions: list[SessionOut]
+    parties: list[DisputePartyOut]
+    sessions: list[MediationSessionOut]
     agreement: str
     transfer_body: str
     transfer_to: str
@@ -88,20 +99,20 @@ class DisputeOut(DisputeItemOut):
     next_steps: list[str] = Field(..., description="当前可进行的办理环节")
 
 
-class StepIn(Schema):
+class DisputeStepIn(Schema):
     held_at: datetime | None = Field(None, description="调解：调解时间")
     mediator: str = Field("", max_length=60, description="调解：调解人")
     result: str = Field("", max_length=2000, description="调解、回访：情况")
     agreement: str = Field("", max_length=4000, description="达成协议：协议内容")
-    transfer_body: TransferBody | None = Field(None, description="移交：机构类别")
+    transfer_body: TransferCode | None = Field(None, description="移交：机构类别")
     transfer_to: str = Field("", max_length=80, description="移交：接收单位")
     holds: bool | None = Field(None, description="回访：协议履行、纠纷稳定")
 
 
 class DisputeFilter(Schema):
-    status: Status | None = None
-    kind: DisputeKind | None = None
-    risk: Risk | None = None
+    status: StatusCode | None = None
+    kind: KindCode | None = None
+    risk: RiskCode | None = None
     flagged: bool | None = None
     limit: int = Field(50, ge=1, le=200)
     offset: Offset = 0
@@ -208,7 +219,20 @@ def create_dispute(request, payload: DisputeIn):
     response=DisputeOut,
     summary="矛盾纠纷：办理环节（受理、调解、达成协议、移交、回访、办结）",
 )
-def dispute_step(request, dispute_id: Id, step: Step, payload: StepIn):
+def dispute_step(
+    request,
+    dispute_id: Id,
+    payload: DisputeStepIn,
+    step: str = Path(
+        ...,
+        max_length=20,
+        description="accept 受理、mediate 调解、agree 达成协议、transfer 移交、follow_up 回访、close 办结",
+    ),
+):
+    # The step is a plain string in the path: an enum here would be published as a schema named
+    # "Step", which other apps' step enums share in the OpenAPI components.
+    if step not in STEP_ACTIONS:
+        raise Http404
     dispute = get_object_or_404(_visible(request), pk=dispute_id)
     fields = {k: v for k, v in payload.dict().items() if v not in (None, "")}
     STEP_ACTIONS[step](dispute=dispute, by=request.user, **fields).execute()
