@@ -19,6 +19,7 @@ from anmin.cases.models import ApprovalRequest
 from anmin.dispatch.models import Unit
 from anmin.feedback.actions import CALLBACK_AFTER_DAYS
 from anmin.feedback.models import Survey
+from anmin.grassroots import SECTIONS, shows_grassroots
 from anmin.org.views import landing
 from anmin.services.models import OPEN_STATUSES, Application
 
@@ -66,6 +67,14 @@ class Menu:
         if not shows_unit_work(self.user):
             return 0
         return Application.objects.visible_to(self.user).filter(status__in=OPEN_STATUSES).count()
+
+    @cached_property
+    def grassroots(self) -> bool:
+        """Whether 基层 (communities, disputes, posts, patrol, missing persons) is in the menu."""
+        return shows_grassroots(self.user)
+
+    #: The screens 基层 stands for: the entry is lit on each of them.
+    grassroots_sections = SECTIONS
 
     @cached_property
     def home(self) -> str:

@@ -3,6 +3,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
 from anmin.api import api, openapi_json
+from anmin.grassroots import grassroots
 
 admin.site.site_header = _("安民 系统管理")
 admin.site.site_title = _("安民 系统管理")
@@ -36,6 +37,7 @@ urlpatterns = [
     path("", include("anmin.stats.urls")),
     path("", include("anmin.audit.urls")),
     path("", include("anmin.geo.urls")),
+    path("grassroots/", grassroots, name="grassroots"),
     path("", include("anmin.communities.urls")),
     path("", include("anmin.disputes.urls")),
     path("", include("anmin.posts.urls")),

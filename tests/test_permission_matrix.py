@@ -204,6 +204,8 @@ HTML = {
     "audit/export.<str:fmt>": r(STAFF, heavy=True, fmt="=csv"),
     # 地图: county boundaries, station jurisdictions and TILE_FILE's tiles — public, the portal's
     # maps draw them for citizens, who are not Django users (anmin/geo/views.py)
+    # 基层工作: the hub of the communities, disputes, posts, patrol and missing-person screens
+    "grassroots/": r(STAFF),
     "geo/layers.json": r(PUBLIC),
     "geo/tiles/<int:z>/<int:x>/<int:y>.<str:ext>": r(PUBLIC, z="=1", x="=0", y="=0", ext="=png"),
 }
