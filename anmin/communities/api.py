@@ -9,6 +9,7 @@ without touching anyone's login.
 """
 
 from datetime import date, datetime
+from typing import Literal
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -21,6 +22,12 @@ from anmin.communities.models import Community, Lead, LeadSource
 from anmin.core.pii import mask, mask_name
 from anmin.core.schema import Id, Offset, errors
 from anmin.stats import periods
+
+# Choices as inline enums (Literal), not as schemas named after their classes: every app has a
+# "Status", and the OpenAPI components keep one schema per name, so another app's would replace it.
+CommunityKindCode = Literal[tuple(Community.Kind.values)]
+LeadKindCode = Literal[tuple(Lead.Kind.values)]
+LeadStatusCode = Literal[tuple(Lead.Status.values)]
 
 router = Router(tags=["communities"])
 
@@ -104,13 +111,13 @@ class CommunityListOut(Schema):
 
 
 class CommunityFilter(PeriodIn):
-    kind: Community.Kind | None = None
+    kind: CommunityKindCode | None = None
     limit: int = Field(200, ge=1, le=1000)
     offset: Offset = 0
 
 
 class LeadIn(Schema):
-    kind: Lead.Kind = Field(..., description="线索类型")
+    kind: LeadKindCode = Field(..., description="线索类型")
     occurred_at: datetime = Field(..., description="发生时间（ISO 8601，带时区）")
     description: str = Field(..., min_length=1, max_length=2000)
     community_id: Id | None = Field(None, description="社区；省略时为本系统登记的社区，填写其他社区将被拒绝")
@@ -143,12 +150,12 @@ class LeadOut(Schema):
 
 class LeadFilter(Schema):
     community_id: Id | None = None
-    status: Lead.Status | None = None
+    status: LeadStatusCode | None = None
     limit: int = Field(100, ge=1, le=500)
     offset: Offset = 0
 
 
-class MarkIn(Schema):
+class LeadMarkIn(Schema):
     # A plain string checked by the action, so the lead is looked up (and an outsider answered 404)
     # before the value is judged.
     status: str = Field(
@@ -298,7 +305,7 @@ def get_lead(request, lead_id: Id):
 @router.post(
     "/community-leads/{lead_id}/mark", response=LeadOut, summary="社区线索：记录核查结果（已核查、无价值、抓获、破案）"
 )
-def mark_lead(request, lead_id: Id, payload: MarkIn):
+def mark_lead(request, lead_id: Id, payload: LeadMarkIn):
     lead = get_object_or_404(_leads(request), pk=lead_id)
     MarkLead(
         by=request.user,

@@ -1,6 +1,7 @@
 """API for incidents and the category code table."""
 
 from datetime import datetime
+from typing import Literal
 
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
@@ -15,6 +16,10 @@ from anmin.core.validation import clean_text
 from anmin.incidents import suggest
 from anmin.incidents.actions import INTAKE_KEY_FIELD, MAX_INTAKE_KEY, ReceiveCall, RevealCaller
 from anmin.incidents.models import Category, Incident
+
+# Choices as inline enums (Literal), not as schemas named after their classes: every app has a
+# "Status", and the OpenAPI components keep one schema per name, so another app's would replace it.
+IncidentStatusCode = Literal[tuple(Incident.Status.values)]
 
 router = Router(tags=["incidents"])
 
@@ -206,7 +211,7 @@ def create_incident(
 
 
 class IncidentFilter(Schema):
-    status: Incident.Status | None = None
+    status: IncidentStatusCode | None = None
     since: datetime | None = Field(None, description="只列出此时间之后接警的")
     limit: int = Field(100, ge=1, le=500)
     offset: Offset = 0

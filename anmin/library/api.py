@@ -7,6 +7,7 @@ which return the editorial view with the source case.
 """
 
 from datetime import datetime
+from typing import Literal
 
 from django.db.models import Count, Exists, OuterRef, Q
 from django.shortcuts import get_object_or_404
@@ -20,6 +21,10 @@ from anmin.library.actions import PublishCase, SaveDraft, WithdrawCase
 from anmin.library.models import Tag, TypicalCase, can_edit_library
 from anmin.library.search import match, snippet
 from anmin.library.text import parse_query
+
+# Choices as inline enums (Literal), not as schemas named after their classes: every app has a
+# "Status", and the OpenAPI components keep one schema per name, so another app's would replace it.
+TypicalCaseStatusCode = Literal[tuple(TypicalCase.Status.values)]
 
 router = Router(tags=["library"])
 
@@ -102,7 +107,7 @@ class LibraryFilter(Schema):
 
 
 class ManageFilter(LibraryFilter):
-    status: TypicalCase.Status | None = None
+    status: TypicalCaseStatusCode | None = None
 
 
 def _category(case: TypicalCase) -> dict | None:

@@ -19,6 +19,11 @@ from anmin.missing import broadcast, pfif
 from anmin.missing.actions import AddClue, MarkFound, OpenMissingCase
 from anmin.missing.models import Clue, MissingCase
 
+# Choices as inline enums (Literal), not as schemas named after their classes: every app has a
+# "Status", and the OpenAPI components keep one schema per name, so another app's would replace it.
+MissingStatusCode = Literal[tuple(MissingCase.Status.values)]
+MissingCategoryCode = Literal[tuple(MissingCase.Category.values)]
+
 router = Router(tags=["missing"])
 
 
@@ -52,8 +57,8 @@ class MissingClueIn(Schema):
 
 
 class MissingCaseFilter(Schema):
-    status: MissingCase.Status | None = None
-    category: MissingCase.Category | None = None
+    status: MissingStatusCode | None = None
+    category: MissingCategoryCode | None = None
     limit: int = Field(50, ge=1, le=200)
     offset: Offset = 0
 

@@ -6,7 +6,7 @@ one is set, `phones` each number masked).
 """
 
 import urllib.parse
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
@@ -26,8 +26,16 @@ class GroupIn(Schema):
     )
     webhook_url: str | None = Field(None, max_length=1000, description="群机器人的 Webhook 地址（http/https）")
     secret: str | None = Field(None, max_length=500, description="加签密钥（钉钉、飞书必填）")
-    phones: list[str] | str | None = Field(None, description="短信列表的手机号码（数组，或以逗号/换行分隔）")
-    org: str | int | None = Field(None, description="所属单位（机构代码或编号）；默认本人所在单位")
+    # Bounded like every input (a list without maxItems, an int without maximum): an SMS list is a
+    # village's cadres, not a phone book.
+    phones: (
+        Annotated[list[Annotated[str, Field(max_length=20)]], Field(max_length=200)]
+        | Annotated[str, Field(max_length=4000)]
+        | None
+    ) = Field(None, description="短信列表的手机号码（数组，或以逗号/换行分隔的一个字符串）")
+    org: Annotated[str, Field(max_length=40)] | Id | None = Field(
+        None, description="所属单位（机构代码或编号）；默认本人所在单位"
+    )
     lat: float | None = Field(None, description="群覆盖范围的中心点纬度（WGS-84）；给出点位即以点位和半径定范围")
     lon: float | None = Field(None, description="经度（WGS-84）")
     radius_km: float | None = Field(None, description="以点位为中心的覆盖半径（公里）")
