@@ -8,6 +8,7 @@ from typing import Literal
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
 from ninja import Field, Path, Query, Router, Schema
 from ninja import Status as Answer
 
@@ -198,17 +199,17 @@ def create_dispute(request, payload: DisputeIn):
 
         data["community"] = Community.objects.visible_to(request.user).filter(pk=payload.community_id).first()
         if data["community"] is None:
-            raise ActionError("社区不存在或无权查看", field="community_id", code="not_found")
+            raise ActionError(_("社区不存在或无权查看"), field="community_id", code="not_found")
     if payload.incident_id is not None:
         from anmin.incidents.models import Incident
 
         data["incident"] = Incident.objects.visible_to(request.user).filter(pk=payload.incident_id).first()
         if data["incident"] is None:
-            raise ActionError("警情不存在或无权查看", field="incident_id", code="not_found")
+            raise ActionError(_("警情不存在或无权查看"), field="incident_id", code="not_found")
     if payload.visit_id is not None:
         data["visit"] = Visit.objects.visible_to(request.user).filter(pk=payload.visit_id).first()
         if data["visit"] is None:
-            raise ActionError("走访记录不存在或无权查看", field="visit_id", code="not_found")
+            raise ActionError(_("走访记录不存在或无权查看"), field="visit_id", code="not_found")
     parties = [p.dict() for p in payload.parties]
     dispute = CreateDispute(by=request.user, data=data, parties=parties).execute()
     return Answer(201, detail_out(_visible(request).get(pk=dispute.pk)))

@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from anmin.communities.models import Community
@@ -140,7 +141,7 @@ def dispute_create(request):
             data["incident"] = _pick_incident(user, data.get("incident"))
             data["visit"] = Visit.objects.visible_to(user).filter(pk=data["visit"]).first() if data["visit"] else None
             if form.cleaned_data.get("visit") and data["visit"] is None:
-                raise ActionError("走访记录不存在或无权查看", field="visit")
+                raise ActionError(_("走访记录不存在或无权查看"), field="visit")
             data["community"] = _pick_community(user, data.get("community"))
             parties = form.parties()
             if data["source_person"]:
@@ -176,7 +177,7 @@ def _pick_community(user, pk):
         return None
     community = Community.objects.visible_to(user).filter(pk=pk).first()
     if community is None:
-        raise ActionError("社区不存在或无权查看", field="community")
+        raise ActionError(_("社区不存在或无权查看"), field="community")
     return community
 
 
@@ -187,7 +188,7 @@ def _pick_incident(user, pk):
 
     incident = Incident.objects.visible_to(user).filter(pk=pk).first()
     if incident is None:
-        raise ActionError("警情不存在或无权查看", field="incident")
+        raise ActionError(_("警情不存在或无权查看"), field="incident")
     return incident
 
 
@@ -304,10 +305,10 @@ def visit_plans(request):
             f = form.cleaned_data
             officer = officers.filter(pk=f["officer"]).first()
             if officer is None:
-                raise ActionError("民警不存在或无权查看", field="officer")
+                raise ActionError(_("民警不存在或无权查看"), field="officer")
             community = communities.filter(pk=f["community"]).first() if f["community"] else None
             if f["community"] and community is None:
-                raise ActionError("社区不存在或无权查看", field="community")
+                raise ActionError(_("社区不存在或无权查看"), field="community")
             CreateVisitPlan(
                 by=user,
                 officer=officer,
@@ -374,7 +375,7 @@ def visit_phone(request):
             if data["plan"]:
                 data["plan"] = VisitPlan.objects.visible_to(user).filter(pk=data["plan"]).first()
                 if data["plan"] is None:
-                    raise ActionError("走访计划不存在或无权查看", field="plan")
+                    raise ActionError(_("走访计划不存在或无权查看"), field="plan")
             else:
                 data["plan"] = None
             saved = LogVisit(by=user, data=data).execute()

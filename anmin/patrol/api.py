@@ -4,6 +4,7 @@ import datetime as dt
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 
 from anmin.core.errors import ActionError
@@ -53,7 +54,7 @@ def parse_band(key: str) -> hotspots.Band | None:
     if key == "all":
         return None
     if key not in hotspots.BAND_KEYS:
-        raise ActionError("时段无效", field="band")
+        raise ActionError(_("时段无效"), field="band")
     return hotspots.BAND_KEYS[key]
 
 
@@ -64,7 +65,7 @@ def list_hotspots(request, query: Query[HotspotQuery]):
     station = visible_org(request, query.station) if query.station else None
     return {
         "band": band.key if band else "all",
-        "band_label": str(band.label) if band else "全天",
+        "band_label": str(band.label) if band else str(_("全天")),
         "bands": [{"key": b.key, "label": str(b.label)} for b in hotspots.BANDS],
         "cells": queries.hotspot_cells(request.user, band, station),
     }
