@@ -432,6 +432,22 @@ def test_the_monthly_report_exports_to_excel(city):
     assert bad.status_code == 400
 
 
+def test_calls_of_other_classes_at_the_place_do_not_raise_the_risk(city, call_data, django_capture_on_commit_callbacks):
+    """Traffic accidents and requests for help at the same place are the street's, not the dispute's."""
+    now = timezone.now()
+    dispute = make_dispute(city, address=call_data["address"], at=now - timedelta(days=20))
+    for n, category in enumerate(["0302", "0301", "0302", "0601"]):
+        with django_capture_on_commit_callbacks(execute=True):
+            call(city, call_data, now - timedelta(days=10 - n), category=category)
+    dispute.refresh_from_db()
+    assert not dispute.flagged and dispute.risk == "low"  # one dispute call of four
+    with django_capture_on_commit_callbacks(execute=True):
+        call(city, call_data, now - timedelta(days=5), category="0601")
+        call(city, call_data, now - timedelta(days=4), category="0601")
+    dispute.refresh_from_db()
+    assert dispute.flagged and dispute.flag_reason == "30天内该地址报警3次"
+
+
 def test_a_failing_escalation_never_fails_the_call(city, call_data, django_capture_on_commit_callbacks, monkeypatch):
     from anmin.incidents.models import Incident
 

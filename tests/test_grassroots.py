@@ -23,7 +23,13 @@ def work(city):
     officer = city.station_officer
     community = SaveCommunity(
         by=officer,
-        data={"name": "桃园小区", "kind": "compound", "station": city.station_a1, "lat": A1_POINT[0], "lon": A1_POINT[1]},
+        data={
+            "name": "桃园小区",
+            "kind": "compound",
+            "station": city.station_a1,
+            "lat": A1_POINT[0],
+            "lon": A1_POINT[1],
+        },
     ).execute()
     source, _key = RegisterLeadSource(by=officer, community=community, name="门禁平台").execute()
     for text in ("陌生人夜间多次出入", "车辆多次夜间进出"):

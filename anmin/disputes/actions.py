@@ -304,11 +304,11 @@ STEP_ACTIONS: dict[str, type[DisputeStep]] = {
 
 
 def incidents_near(dispute: Dispute, rule: EscalationRule, now: datetime):
-    """The 110 incidents of the rule's last days at the dispute's address or within its radius."""
+    """The 110 incidents of the rule's classes in its last days at the dispute's address or within its radius."""
     from anmin.incidents.models import Incident  # disputes sit above incidents; imported on use
 
     since = now - timedelta(days=rule.days)
-    recent = Incident.objects.filter(received_at__gte=since, received_at__lte=now)
+    recent = Incident.objects.filter(received_at__gte=since, received_at__lte=now, category__klass__in=rule.classes)
     place = Q(address=dispute.address)
     if dispute.lat is not None and dispute.lon is not None:
         dlat = rule.meters / 111_000

@@ -101,6 +101,11 @@ def steps_from(status: str) -> list[str]:
     return [step for step, (sources, _to) in TRANSITIONS.items() if status in sources]
 
 
+def default_escalation_classes() -> list[str]:
+    """纠纷 calls and 治安 calls (殴打、威胁…) — what a dispute that is boiling over sends to 110."""
+    return ["dispute", "public_order"]
+
+
 class EscalationRule(models.Model):
     """When a dispute's place keeps producing 110 calls: `min_incidents` incidents within `meters`
     of its point (or at its address) in `days` days raise its risk one level and flag it. Held as a
@@ -109,6 +114,13 @@ class EscalationRule(models.Model):
     min_incidents = models.PositiveSmallIntegerField(_("报警次数阈值"), default=3)
     days = models.PositiveSmallIntegerField(_("统计天数"), default=30)
     meters = models.PositiveIntegerField(_("半径（米）"), default=100)
+    # Only the calls a quarrel produces: a street's traffic accidents, fires and requests for help
+    # within 100 m are not the neighbours' dispute (counting every class flagged most urban disputes).
+    classes = models.JSONField(
+        _("计入的警情类别"),
+        default=default_escalation_classes,
+        help_text=_("警情大类代码，如 dispute、public_order"),
+    )
 
     class Meta:
         verbose_name = _("纠纷风险升级规则")
