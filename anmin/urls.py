@@ -37,7 +37,8 @@ urlpatterns = [
     path("", include("anmin.stats.urls")),
     path("", include("anmin.audit.urls")),
     path("", include("anmin.geo.urls")),
-    path("grassroots/", grassroots, name="grassroots"),
+    # 基层工作 (anmin/grassroots.py), namespaced like every page: "grassroots:index".
+    path("grassroots/", include(([path("", grassroots, name="index")], "grassroots"))),
     path("", include("anmin.communities.urls")),
     path("", include("anmin.disputes.urls")),
     path("", include("anmin.posts.urls")),

@@ -159,7 +159,8 @@ COLLECT = """() => {
 
 #: Words that are not English prose: acronyms a Chinese officer reads as such, the key on the
 #: keyboard, the file types an upload accepts.
-ALLOWED = {"H3", "TOTP", "PDF", "CSV", "XLSX", "API", "SMS", "JSON", "Ctrl", "pdf", "jpeg", "jpg", "png"}
+# PFIF: the Person Finder Interchange Format, a name like PDF (a missing person's source "PFIF导入").
+ALLOWED = {"H3", "TOTP", "PDF", "CSV", "XLSX", "API", "SMS", "JSON", "Ctrl", "pdf", "jpeg", "jpg", "png", "PFIF"}
 #: Words a page shows as what they are: the column names of the holiday file the administrator types.
 PAGE_ALLOWED = {"/admin/supervision/calendarday/load/": {"date", "kind", "holiday", "workday", "name"}}
 #: A JSON sample in a help text ([{"name": "purpose", …}]) is code, not prose.

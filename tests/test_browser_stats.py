@@ -181,11 +181,11 @@ def test_the_outsiders_dashboard_is_their_station(city, asgi_server, browser):
     page.goto(f"{asgi_server.url}/stats/dashboard/?period=2026-03")
     page.wait_for_selector("#dash-ranking tbody tr >> text=冀州镇派出所")
     assert page.locator("#dash-ranking tbody tr").count() == 1
-    # The map draws every station's jurisdiction with its name (public geography, like a street
-    # map); the figures, rankings and charts are what must stay the outsider's own.
+    # The maps (the grid map and the hotspot card's) draw every station's jurisdiction with its name
+    # (public geography, like a street map); the figures, rankings and charts must stay the outsider's own.
     figures = page.evaluate(
         "() => { const m = document.querySelector('main').cloneNode(true);"
-        " m.querySelectorAll('#dash-map').forEach((e) => e.remove()); return m.textContent; }"
+        " m.querySelectorAll('.leaflet-container').forEach((e) => e.remove()); return m.textContent; }"
     )
     assert "冀州镇" in figures
     assert "河西" not in figures

@@ -10,7 +10,6 @@ from anmin.communities.actions import ReceiveLead, RegisterLeadSource, SaveCommu
 from anmin.disputes.actions import CreateDispute
 from anmin.missing.actions import OpenMissingCase
 from anmin.org.models import Role
-from tests.browser import logged_in_page, shot
 from tests.conftest import A1_POINT
 from tests.factories import OfficerFactory
 from tests.matrix import committed
@@ -109,15 +108,3 @@ def test_the_page_costs_the_same_queries_however_much_work_there_is(city, work, 
     client.get("/grassroots/")
     with django_assert_max_num_queries(20):
         client.get("/grassroots/")
-
-
-@pytest.mark.browser
-def test_browser_hub_leads_to_each_section(asgi_server, browser, city, work):
-    page = logged_in_page(browser, asgi_server, city.station_officer)
-    page.goto(asgi_server.url + "/grassroots/")
-    assert page.locator("#gr-disputes b").first.inner_text() == "3"
-    shot(page, "grassroots-hub")
-    page.click("#gr-disputes h2 a")
-    page.wait_for_url("**/disputes/")
-    assert page.locator("#nav-grassroots.on").count() == 1
-    page.close()
