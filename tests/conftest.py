@@ -126,10 +126,6 @@ def ensure_code_tables() -> None:
     if not TimeLimitRule.objects.exists():
         importlib.import_module("anmin.supervision.migrations.0003_time_limit_rules").load(django_apps, None)
     importlib.import_module("anmin.reviews.migrations.0002_default_rubric").load(django_apps, None)  # idempotent
-    from anmin.missing.models import RingRule
-
-    if not RingRule.objects.exists():  # the missing-person rings are data, seeded by their migration
-        importlib.import_module("anmin.missing.migrations.0003_ring_rules").seed(django_apps, None)
 
 
 @pytest.fixture

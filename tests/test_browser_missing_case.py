@@ -13,6 +13,7 @@ from anmin.missing.models import MissingCase
 from tests.browser import logged_in_page, shot
 from tests.conftest import A1_POINT
 from tests.files import PNG
+from tests.test_missing_broadcast import ensure_ring_rules
 
 pytestmark = pytest.mark.browser
 
@@ -20,6 +21,7 @@ pytestmark = pytest.mark.browser
 def test_a_case_opened_from_a_110_incident_is_alerted_and_marked_found(city, asgi_server, browser, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "private"
     settings.MISSING_BROADCAST_TRANSPORT = "log"  # no webhook leaves the test
+    ensure_ring_rules()  # a transactional test before this one may have flushed the seeded rules
     SaveGroup(
         by=city.station_officer,
         data={
