@@ -488,12 +488,13 @@ def test_an_officer_keeps_a_community_through_the_pages(city):
     c = Community.objects.get()
     assert response.status_code == 302 and c.boundary and c.officer is None
     parts = f"/communities/{c.pk}/parts/"
-    assert client.post(parts, {"part": "worker", "worker-name": "刘玉梅", "worker-phone": "123"}).status_code == 400
-    assert (
-        client.post(parts, {"part": "worker", "worker-name": "刘玉梅", "worker-phone": "13800001111"}).status_code
-        == 302
-    )
-    shown = client.post(parts, {"part": "source", "source-name": "门禁平台"}).content.decode()
+    # Each part posts to its own route: no route for what is not a part (residents are never
+    # registered, PIPL), and the page itself takes no post.
+    assert client.post(parts + "resident/", {"resident-name": "张三"}).status_code == 404
+    assert client.post(parts, {"worker-name": "刘玉梅"}).status_code == 405
+    assert client.post(parts + "worker/", {"worker-name": "刘玉梅", "worker-phone": "123"}).status_code == 400
+    assert client.post(parts + "worker/", {"worker-name": "刘玉梅", "worker-phone": "13800001111"}).status_code == 302
+    shown = client.post(parts + "source/", {"source-name": "门禁平台"}).content.decode()
     key = re.search(r"<code>(cls_[^<]+)</code>", shown).group(1)
     assert key not in client.get(parts).content.decode()  # shown once
     response = _post(Client(), key, {**LEAD, "device_code": "", "plate": ""})

@@ -20,6 +20,7 @@ class PeriodForm(forms.Form):
     case_kind = forms.CharField(label=_("案件类型"), required=False, max_length=20)
     status = forms.ChoiceField(label=_("核查结果"), required=False, choices=[("", ""), *Lead.Status.choices])
     solved = forms.ChoiceField(label=_("破案"), required=False, choices=[("", ""), ("1", "1")])
+    page = forms.IntegerField(label=_("页码"), required=False, min_value=1, max_value=100_000)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

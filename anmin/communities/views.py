@@ -6,7 +6,7 @@ import json
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -83,7 +83,7 @@ def community_list(request):
     solved = sum(places.solved_case_counts(leads).values())
     caught = sum(places.caught_counts(leads).values())
     rate = places.Rate(zero=zero_compounds, total=compounds)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(rows, PAGE_SIZE).get_page(data["page"])
     return render(
         request,
         "communities/list.html",
@@ -184,7 +184,7 @@ def community_incidents(request, pk):
         return _bad(request, ActionError(_("警情类别不存在"), field="class"))
     ids = places.incident_ids(c, period.start, period.end, klasses)
     records = Incident.objects.filter(pk__in=ids).select_related("category", "station").order_by("-received_at")
-    page = Paginator(records, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(records, PAGE_SIZE).get_page(data["page"])
     return render(
         request,
         "communities/records.html",
@@ -211,7 +211,7 @@ def community_cases(request, pk):
             return _bad(request, ActionError(_("案件类型不存在"), field="case_kind"))
         records = records.filter(kind=data["case_kind"])
         label = CaseKind(data["case_kind"]).label
-    page = Paginator(records.order_by("-accepted_at"), PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(records.order_by("-accepted_at"), PAGE_SIZE).get_page(data["page"])
     return render(
         request,
         "communities/records.html",
@@ -239,7 +239,7 @@ def community_leads(request, pk):
         leads = places.solved_leads(leads)
         label = _("线索破案")
     leads = leads.select_related("source", "access_point", "case", "incident")
-    page = Paginator(leads, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(leads, PAGE_SIZE).get_page(data["page"])
     for lead in page:
         lead.plate_masked = mask_plate(lead.plate)
     return render(
@@ -330,33 +330,32 @@ PARTS = {
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def community_parts(request, pk):
-    """网格员、楼栋、出入口设备 and 线索来源系统 of a community: one form each, each its own action.
+def community_parts(request, pk, part: str | None = None):
+    """网格员、楼栋、出入口设备 and 线索来源系统 of a community: one form each, each posting to its own
+    route (`parts/<part>/`, the part named by the URL, not by a hidden field) and its own action.
     A lead source's key is shown on this page once, right after it is issued."""
     community = get_object_or_404(_visible(request), pk=pk)
     if not can_edit(request.user, community.station):
         raise Http404
+    if (request.method == "POST") != (part is not None):
+        return HttpResponseNotAllowed(["POST"] if part else ["GET"])
     forms = {name: form_class(prefix=name) for name, (form_class, _make) in PARTS.items()}
     error, issued = None, None
-    if request.method == "POST":
-        part = request.POST.get("part", "")
-        if part not in PARTS:
-            error = ActionError(_("请选择要登记的项目"), field="part")
+    if part is not None:
+        form_class, make = PARTS[part]
+        forms[part] = form_class(request.POST, prefix=part)
+        try:
+            data = valid(forms[part])
+            result = make(request.user, community, data).execute()
+        except ActionError as e:
+            error = e
         else:
-            form_class, make = PARTS[part]
-            forms[part] = form_class(request.POST, prefix=part)
-            try:
-                data = valid(forms[part])
-                result = make(request.user, community, data).execute()
-            except ActionError as e:
-                error = e
+            if part == "source":
+                issued = result[1]
+                forms[part] = form_class(prefix=part)
             else:
-                if part == "source":
-                    issued = result[1]
-                    forms[part] = form_class(prefix=part)
-                else:
-                    messages.success(request, _("已登记"))
-                    return redirect("communities:parts", community.pk)
+                messages.success(request, _("已登记"))
+                return redirect("communities:parts", community.pk)
     return render(
         request,
         "communities/parts.html",

@@ -9,6 +9,9 @@ HTML: dict = {
     "communities/<int:pk>/": r(OBJECT, pk="community"),
     "communities/<int:pk>/edit/": r(OBJECT, pk="community"),
     "communities/<int:pk>/parts/": r(OBJECT, pk="community"),
+    "^communities/(?P<pk>[0-9]+)/parts/(?P<part>worker|building|access|source)/$": r(
+        OBJECT, pk="community", part="=worker"
+    ),
     "communities/<int:pk>/incidents/": r(OBJECT, pk="community"),
     "communities/<int:pk>/cases/": r(OBJECT, pk="community"),
     "communities/<int:pk>/leads/": r(OBJECT, pk="community"),
