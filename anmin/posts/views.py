@@ -196,32 +196,30 @@ def shift_change(request, pk):
     return redirect("posts:shift", pk=shift.pk)
 
 
+def _record_duty(request, pk, action, done: str):
+    """上岗 or 下岗 of a shift by the officer on it, back to the shift page with what happened."""
+    shift = _shift_or_404(request, pk)
+    try:
+        action(shift=shift, by=request.user).execute()
+    except ActionError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, done)
+    return redirect("posts:shift", pk=shift.pk)
+
+
 @login_required
 @require_POST
 def shift_on_duty(request, pk):
     """上岗."""
-    shift = _shift_or_404(request, pk)
-    try:
-        RecordOnDuty(shift=shift, by=request.user).execute()
-    except ActionError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已上岗"))
-    return redirect("posts:shift", pk=shift.pk)
+    return _record_duty(request, pk, RecordOnDuty, _("已上岗"))
 
 
 @login_required
 @require_POST
 def shift_off_duty(request, pk):
     """下岗."""
-    shift = _shift_or_404(request, pk)
-    try:
-        RecordOffDuty(shift=shift, by=request.user).execute()
-    except ActionError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已下岗"))
-    return redirect("posts:shift", pk=shift.pk)
+    return _record_duty(request, pk, RecordOffDuty, _("已下岗"))
 
 
 @login_required
